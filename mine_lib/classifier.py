@@ -1,0 +1,78 @@
+"""A small convolutional classifier for 28x28 single-channel images (MNIST family).
+
+The GAN chapter uses it to label each channel of stacked-MNIST samples; the ALI chapter
+uses it to measure reconstruction accuracy.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from .errors import InputError
+from .utils import ensure_finite, pick_device, seed_everything
+
+
+class DigitClassifier(nn.Module):
+    def __init__(self, n_classes: int = 10, width: int = 32):
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Conv2d(1, width, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),           # 14x14
+            nn.Conv2d(width, 2 * width, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),   # 7x7
+            nn.Flatten(), nn.Linear(2 * width * 49, 128), nn.ReLU(), nn.Linear(128, n_classes),
+        )
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return self.net(images)
+
+
+def to_input(images) -> torch.Tensor:
+    """uint8 (n, 28, 28) in 0..255 or float (n, 28, 28) in [0, 1] -> float (n, 1, 28, 28)."""
+    images = torch.as_tensor(np.asarray(images))
+    if images.ndim == 4 and images.shape[1] == 1:
+        images = images[:, 0]
+    if images.ndim != 3:
+        raise InputError(f"expected images of shape (n, 28, 28), got {tuple(images.shape)}")
+    images = images.float()
+    if images.max() > 1.5:  # uint8 range
+        images = images / 255.0
+    return images.unsqueeze(1)
+
+
+def train_classifier(images, labels, epochs: int = 1, batch_size: int = 128, lr: float = 1e-3,
+                     seed: int = 0, device: str = "auto", n_classes: int = 10) -> DigitClassifier:
+    """Train the classifier with Adam for a number of epochs over (images, labels)."""
+    if epochs < 1 or batch_size < 1:
+        raise InputError(f"epochs and batch_size must be positive, got {epochs}, {batch_size}")
+    dev = pick_device(device)
+    gen = seed_everything(seed)
+    x, y = to_input(images), torch.as_tensor(np.asarray(labels), dtype=torch.long)
+    if len(x) != len(y):
+        raise InputError(f"{len(x)} images but {len(y)} labels")
+    model = DigitClassifier(n_classes).to(dev)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    step = 0
+    for _ in range(epochs):
+        for idx in torch.randperm(len(x), generator=gen).split(batch_size):
+            loss = nn.functional.cross_entropy(model(x[idx].to(dev)), y[idx].to(dev))
+            step += 1
+            ensure_finite(loss, "the classifier loss", step)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+    return model.eval()
+
+
+@torch.no_grad()
+def predict(model: DigitClassifier, images, batch_size: int = 2048) -> np.ndarray:
+    """Predicted labels for images (any of the formats ``to_input`` accepts)."""
+    model.eval()
+    dev = next(model.parameters()).device
+    x = to_input(images)
+    out = [model(chunk.to(dev)).argmax(1).cpu() for chunk in x.split(batch_size)]
+    return torch.cat(out).numpy()
+
+
+def accuracy(model: DigitClassifier, images, labels) -> float:
+    return float((predict(model, images) == np.asarray(labels)).mean())

@@ -1,0 +1,58 @@
+"""Statistics networks ("critics") T(x, z)."""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+
+def mlp(n_in: int, hidden: tuple[int, ...], n_out: int) -> nn.Sequential:
+    """A plain ReLU multilayer perceptron."""
+    layers: list[nn.Module] = []
+    for width in hidden:
+        layers += [nn.Linear(n_in, width), nn.ReLU()]
+        n_in = width
+    layers.append(nn.Linear(n_in, n_out))
+    return nn.Sequential(*layers)
+
+
+class ConcatCritic(nn.Module):
+    """T(x, z) = MLP([x, z]): the paper's statistics network."""
+
+    def __init__(self, dx: int, dz: int, hidden: tuple[int, ...] = (256, 256)):
+        super().__init__()
+        self.net = mlp(dx + dz, tuple(hidden), 1)
+
+    def forward(self, x: Tensor, z: Tensor) -> Tensor:
+        return self.net(torch.cat([x, z], dim=1)).squeeze(1)
+
+    def score_matrix(self, x: Tensor, z: Tensor) -> Tensor:
+        """S[i, j] = T(x_i, z_j); costs n^2 network evaluations."""
+        n = x.shape[0]
+        xx = x.unsqueeze(1).expand(n, n, x.shape[1]).reshape(n * n, -1)
+        zz = z.unsqueeze(0).expand(n, n, z.shape[1]).reshape(n * n, -1)
+        return self.forward(xx, zz).reshape(n, n)
+
+
+class SeparableCritic(nn.Module):
+    """T(x, z) = g(x) . h(z): cheap score matrices, less flexible than concatenation."""
+
+    def __init__(self, dx: int, dz: int, hidden: tuple[int, ...] = (256, 256), embed: int = 32):
+        super().__init__()
+        self.g = mlp(dx, tuple(hidden), embed)
+        self.h = mlp(dz, tuple(hidden), embed)
+
+    def forward(self, x: Tensor, z: Tensor) -> Tensor:
+        return (self.g(x) * self.h(z)).sum(dim=1)
+
+    def score_matrix(self, x: Tensor, z: Tensor) -> Tensor:
+        return self.g(x) @ self.h(z).T
+
+
+CRITICS = {"concat": ConcatCritic, "separable": SeparableCritic}
+
+
+def make_critic(kind: str, dx: int, dz: int, hidden: tuple[int, ...]) -> nn.Module:
+    if kind not in CRITICS:
+        raise ValueError(f"unknown critic {kind!r}; choose one of {sorted(CRITICS)}")
+    return CRITICS[kind](dx, dz, tuple(hidden))

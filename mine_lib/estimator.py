@@ -1,0 +1,308 @@
+"""The critic trainer and the public ``estimate_mi``."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass, field, fields
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from .critics import CRITICS, make_critic
+from .errors import DivergenceError, InputError
+from .losses import LOSSES, Objective, make_loss
+from .utils import pick_device
+
+MIN_ROWS = 50  # a neural estimate needs train, validation and test samples
+
+
+@dataclass
+class TrainConfig:
+    """Settings of one critic training run. Defaults are meant for data never seen before."""
+
+    loss: str = "mine"
+    loss_options: dict = field(default_factory=dict)
+    critic: str = "concat"
+    hidden: tuple[int, ...] = (256, 256)
+    batch_size: int = 256
+    lr: float = 5e-4
+    max_steps: int = 10_000
+    eval_every: int = 100
+    patience: int = 10  # evaluations without a new best before stopping
+    early_stopping: bool = True
+    val_fraction: float = 0.2
+    test_fraction: float = 0.2
+    eval_shuffles: int = 5  # marginal pairs per sample in validation and test estimates
+    standardize: bool = True
+    seed: int = 0
+    device: str = "auto"
+    progress: bool = False
+
+    def check(self) -> None:
+        def positive_int(name):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+                raise InputError(f"{name} must be a positive integer, got {value!r}")
+
+        for name in ("batch_size", "max_steps", "eval_every", "patience", "eval_shuffles"):
+            positive_int(name)
+        if not (isinstance(self.lr, (int, float)) and self.lr > 0 and math.isfinite(self.lr)):
+            raise InputError(f"lr must be a positive number, got {self.lr!r}")
+        for name in ("val_fraction", "test_fraction"):
+            if not 0.0 < getattr(self, name) < 0.5:
+                raise InputError(f"{name} must lie in (0, 0.5), got {getattr(self, name)!r}")
+        if self.loss not in LOSSES:
+            raise InputError(f"unknown loss {self.loss!r}; choose one of {', '.join(sorted(LOSSES))}")
+        if self.critic not in CRITICS:
+            raise InputError(f"unknown critic {self.critic!r}; choose one of {', '.join(sorted(CRITICS))}")
+        if not self.hidden or any(int(h) < 1 for h in self.hidden):
+            raise InputError(f"hidden must be a non-empty list of positive widths, got {self.hidden!r}")
+
+
+@dataclass
+class MIEstimate:
+    """An MI estimate in nats, measured on samples the critic never trained on."""
+
+    mi: float
+    method: str
+    n_train: int = 0
+    n_val: int = 0
+    n_test: int = 0
+    steps: int = 0
+    best_step: int = 0
+    seconds: float = 0.0
+    seed: int = 0
+    history: dict = field(default_factory=dict, repr=False)  # step-wise curves
+    critic: torch.nn.Module | None = field(default=None, repr=False)
+    config: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def bits(self) -> float:
+        return self.mi / math.log(2)
+
+    def summary(self) -> dict:
+        """The JSON-friendly part: no curves, no network."""
+        keys = ("mi", "method", "n_train", "n_val", "n_test", "steps", "best_step", "seconds", "seed")
+        return {"units": "nats", "bits": self.bits, **{k: getattr(self, k) for k in keys}}
+
+
+# ---------------------------------------------------------------- input checks
+
+def as_matrix(name: str, a) -> np.ndarray:
+    """A float 2-D array (1-D becomes one column), or a clear InputError."""
+    try:
+        a = np.asarray(a, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise InputError(f"{name} must be numeric: {err}") from None
+    if a.ndim == 1:
+        a = a[:, None]
+    if a.ndim != 2:
+        raise InputError(f"{name} must be a 1-D or 2-D array (samples x features), got shape {a.shape}")
+    if a.shape[0] == 0 or a.shape[1] == 0:
+        raise InputError(f"{name} is empty (shape {a.shape})")
+    bad = ~np.isfinite(a)
+    if bad.any():
+        rows = np.unique(np.nonzero(bad)[0])
+        raise InputError(f"{name} has {bad.sum()} NaN or infinite values (first in row {rows[0]})")
+    return a
+
+
+def check_pair(x, z, min_rows: int) -> tuple[np.ndarray, np.ndarray]:
+    x, z = as_matrix("x", x), as_matrix("z", z)
+    if x.shape[0] != z.shape[0]:
+        raise InputError(f"x and z must have the same number of rows (paired samples): "
+                         f"x has {x.shape[0]}, z has {z.shape[0]}")
+    if x.shape[0] < min_rows:
+        raise InputError(f"{x.shape[0]} rows are too few: this method needs at least {min_rows}")
+    return x, z
+
+
+# ---------------------------------------------------------------- training
+
+def split_rows(n: int, cfg: TrainConfig, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+    order = rng.permutation(n)
+    n_test = max(2, int(round(n * cfg.test_fraction)))
+    n_val = max(2, int(round(n * cfg.val_fraction)))
+    return order[n_test + n_val:], order[n_test:n_test + n_val], order[:n_test]
+
+
+def standardize(a: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    std = reference.std(axis=0)
+    return (a - reference.mean(axis=0)) / np.where(std > 0, std, 1.0)
+
+
+@torch.no_grad()
+def held_out_estimate(critic, objective: Objective, x, z, perms, batch_size: int) -> float:
+    """The objective's bound on a fixed sample, with fixed marginal shuffles ``perms``."""
+    critic.eval()
+    try:
+        if objective.needs_matrix:  # bounds that depend on the batch size: average over blocks
+            values, sizes = [], []
+            for start in range(0, x.shape[0] - 1, batch_size):
+                xb, zb = x[start:start + batch_size], z[start:start + batch_size]
+                if xb.shape[0] < 2:
+                    break
+                s = critic.score_matrix(xb, zb)
+                values.append(float(objective.estimate(s.diagonal(), s)))
+                sizes.append(xb.shape[0])
+            return float(np.average(values, weights=sizes))
+        t_joint = critic(x, z)
+        t_marg = torch.cat([critic(x, z[p]) for p in perms])
+        return float(objective.estimate(t_joint, t_marg))
+    finally:
+        critic.train()
+
+
+def batch_scores(critic, objective: Objective, xb, zb, generator):
+    """Scores on joint pairs and on marginal pairs (z shuffled within the batch)."""
+    if objective.needs_matrix:
+        s = critic.score_matrix(xb, zb)
+        return s.diagonal(), s
+    perm = torch.randperm(xb.shape[0], generator=generator, device="cpu").to(xb.device)
+    t = critic(torch.cat([xb, xb]), torch.cat([zb, zb[perm]]))
+    return t[: xb.shape[0]], t[xb.shape[0]:]
+
+
+def train_critic(x, z, config: TrainConfig | None = None, objective: Objective | None = None) -> MIEstimate:
+    """Train a statistics network on (x, z) and estimate I(X; Z) on held-out samples.
+
+    The data are split into train / validation / test. The critic trains on minibatches of
+    the training split; every ``eval_every`` steps its bound is measured on the validation
+    split, the best state is kept, and training stops after ``patience`` evaluations
+    without improvement. The reported ``mi`` is the bound of the best critic on the test
+    split, which neither training nor model selection has seen.
+    """
+    cfg = config or TrainConfig()
+    cfg.check()
+    x, z = check_pair(x, z, MIN_ROWS)
+    objective = objective or make_loss(cfg.loss, **cfg.loss_options)
+    objective.reset()
+    device = pick_device(cfg.device)
+    rng = np.random.default_rng(cfg.seed)
+    torch.manual_seed(cfg.seed)
+    gen = torch.Generator().manual_seed(cfg.seed)
+
+    train_idx, val_idx, test_idx = split_rows(x.shape[0], cfg, rng)
+    if cfg.standardize:
+        x, z = standardize(x, x[train_idx]), standardize(z, z[train_idx])
+
+    def tensor(a, idx):
+        return torch.as_tensor(a[idx], dtype=torch.float32, device=device)
+
+    xt, zt = tensor(x, train_idx), tensor(z, train_idx)
+    xv, zv = tensor(x, val_idx), tensor(z, val_idx)
+    xs, zs = tensor(x, test_idx), tensor(z, test_idx)
+    val_perms = [torch.as_tensor(rng.permutation(len(val_idx)), device=device) for _ in range(cfg.eval_shuffles)]
+    test_perms = [torch.as_tensor(rng.permutation(len(test_idx)), device=device) for _ in range(cfg.eval_shuffles)]
+
+    critic = make_critic(cfg.critic, x.shape[1], z.shape[1], cfg.hidden).to(device)
+    optimizer = torch.optim.Adam(critic.parameters(), lr=cfg.lr)
+    batch = min(cfg.batch_size, len(train_idx))
+    n_train = len(train_idx)
+
+    train_curve = torch.empty(cfg.max_steps)
+    val_steps, val_curve = [], []
+    best = (-math.inf, 0, None)  # (validation estimate, step, state)
+    start = time.perf_counter()
+    bar = tqdm(total=cfg.max_steps, disable=not cfg.progress, desc=f"{objective.name}", leave=False)
+    step = 0
+    for step in range(1, cfg.max_steps + 1):
+        idx = torch.randint(n_train, (batch,), generator=gen).to(device)
+        t_joint, t_marg = batch_scores(critic, objective, xt[idx], zt[idx], gen)
+        loss = objective(t_joint, t_marg)
+        if not torch.isfinite(loss):
+            bar.close()
+            raise DivergenceError(
+                f"training diverged at step {step}: the {objective.name} loss became {float(loss)}. "
+                f"Try a smaller learning rate (now {cfg.lr}), a larger batch (now {batch}) "
+                f"or a bounded objective such as 'smile'.")
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if objective.grad_clip is not None:
+            torch.nn.utils.clip_grad_norm_(critic.parameters(), objective.grad_clip)
+        optimizer.step()
+        train_curve[step - 1] = objective.estimate(t_joint.detach(), t_marg.detach())
+
+        if step % cfg.eval_every == 0 or step == cfg.max_steps:
+            value = held_out_estimate(critic, objective, xv, zv, val_perms, batch)
+            if not math.isfinite(value):
+                bar.close()
+                raise DivergenceError(f"the validation estimate became {value} at step {step}; "
+                                      f"try a smaller learning rate (now {cfg.lr}).")
+            val_steps.append(step)
+            val_curve.append(value)
+            if value > best[0]:
+                best = (value, step, {k: v.detach().clone() for k, v in critic.state_dict().items()})
+            bar.update(step - bar.n)
+            bar.set_postfix(val=f"{value:.3f}", best=f"{best[0]:.3f}")
+            if cfg.early_stopping and step - best[1] >= cfg.patience * cfg.eval_every:
+                break
+    bar.close()
+    critic.load_state_dict(best[2])
+    mi = held_out_estimate(critic, objective, xs, zs, test_perms, batch)
+    history = {"train_estimate": train_curve[:step].numpy(), "val_step": np.array(val_steps),
+               "val_estimate": np.array(val_curve)}
+    return MIEstimate(
+        mi=mi, method=cfg.loss, n_train=n_train, n_val=len(val_idx), n_test=len(test_idx),
+        steps=step, best_step=best[1], seconds=time.perf_counter() - start, seed=cfg.seed,
+        history=history, critic=critic, config=asdict(cfg),
+    )
+
+
+# ---------------------------------------------------------------- public entry point
+
+# method name -> (loss name, default loss options)
+NEURAL_METHODS: dict[str, tuple[str, dict]] = {
+    "mine": ("mine", {}),
+    "mine-f": ("mine-f", {}),
+    "nwj": ("mine-f", {}),
+    "dv": ("dv", {}),
+}
+
+
+def ksg_method(x, z, seed: int = 0, k: int = 3) -> MIEstimate:
+    from .ksg import ksg_mi
+
+    start = time.perf_counter()
+    mi = ksg_mi(x, z, k=k, seed=seed)
+    n = np.shape(x)[0] if np.ndim(x) else 0
+    return MIEstimate(mi=mi, method="ksg", n_test=n, seconds=time.perf_counter() - start, seed=seed)
+
+
+OTHER_METHODS = {"ksg": ksg_method}
+
+
+def methods() -> list[str]:
+    return sorted([*NEURAL_METHODS, *OTHER_METHODS])
+
+
+def estimate_mi(x, z, method: str = "mine", seed: int = 0, **options) -> MIEstimate:
+    """Estimate I(X; Z) in nats from paired samples x (n, dx) and z (n, dz).
+
+    ``method`` is one of ``methods()``. Options of neural methods are ``TrainConfig``
+    fields (``batch_size``, ``lr``, ``max_steps``, ``hidden``, ...); ``ema_rate`` sets the
+    moving-average rate of "mine". The returned object's ``mi`` is measured on held-out
+    samples.
+    """
+    if method in OTHER_METHODS:
+        return OTHER_METHODS[method](x, z, seed=seed, **options)
+    if method not in NEURAL_METHODS:
+        raise InputError(f"unknown method {method!r}; choose one of {', '.join(methods())}")
+    loss, loss_options = NEURAL_METHODS[method]
+    loss_options = dict(loss_options)
+    if "ema_rate" in options:
+        loss_options["rate"] = options.pop("ema_rate")
+    valid = {f.name for f in fields(TrainConfig)} - {"loss", "loss_options", "seed"}
+    unknown = sorted(set(options) - valid)
+    if unknown:
+        raise InputError(f"unknown option(s) {', '.join(unknown)}; valid options: {', '.join(sorted(valid))}")
+    cfg = TrainConfig(loss=loss, loss_options=loss_options, seed=seed, **options)
+    try:
+        objective = make_loss(loss, **loss_options)
+    except (TypeError, ValueError) as err:
+        raise InputError(f"bad options for {method!r}: {err}") from None
+    result = train_critic(x, z, cfg, objective)
+    result.method = method
+    return result

@@ -1,0 +1,118 @@
+# The MINE book: two commands on a fresh machine.
+#
+#   make book   build the HTML book into _build/html (profile: $MINE_PROFILE, default standard)
+#   make test   unit tests, nbmake over the notebooks (smoke), smoke build, HTML checks
+#   make clean  remove _build/ and .smoke/;  make distclean  also remove .venv/
+#
+# Both create .venv/ on first use with `python3 -m venv` and install this package
+# with the [book] or [test] extras; a stamp file skips the install until
+# pyproject.toml changes.
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+MAKEFLAGS += --no-builtin-rules
+
+PYTHON ?= python3
+VENV := .venv
+VBIN := $(CURDIR)/$(VENV)/bin
+# Tools and notebook kernels run from the venv.
+RUN := env PATH="$(VBIN):$$PATH" VIRTUAL_ENV="$(CURDIR)/$(VENV)"
+
+MINE_PROFILE ?= standard
+JB_FLAGS ?= -W --keep-going
+# nbmake: per-cell timeout in seconds (the smoke budget is 60 s a notebook).
+NBMAKE_TIMEOUT ?= 300
+# Unit-test paths for step 1 of `make test`.
+TESTS ?= tests
+
+# `make book`: the standard profile builds into _build/html (with its jupyter-cache in
+# _build/.jupyter_cache); any other profile into _build/<profile>/ with its own cache,
+# because jupyter-cache keys on the notebook text, not on the profile.
+ifeq ($(MINE_PROFILE),standard)
+BOOK_OUT := $(CURDIR)
+BOOK_RESULTS := $(CURDIR)/_build/results
+else
+BOOK_OUT := $(CURDIR)/_build/$(MINE_PROFILE)
+BOOK_RESULTS := $(CURDIR)/_build/$(MINE_PROFILE)/results
+endif
+BOOK_HTML := $(BOOK_OUT)/_build/html
+
+# `make test`: the executed copy of the book lives in .smoke/ (nbmake skips every
+# notebook with a folder named `_build` in its path, so it cannot live under _build/);
+# its HTML and results go to _build/smoke/.
+SMOKE := $(CURDIR)/_build/smoke
+SMOKE_SRC := $(CURDIR)/.smoke
+SMOKE_HTML := $(SMOKE)/_build/html
+
+.PHONY: help book test clean distclean venv
+
+help:
+	@echo "make book   build the HTML book into _build/html (MINE_PROFILE=$(MINE_PROFILE))"
+	@echo "make test   unit tests, nbmake (smoke), smoke build into _build/smoke, HTML checks"
+	@echo "make clean  remove _build/ and .smoke/;  make distclean  also remove .venv/"
+
+# ---------------------------------------------------------------- virtual environment
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+# [test] includes [book]: a fresh [test] install also satisfies `make book`.
+$(VENV)/.stamp-book: pyproject.toml | $(VENV)/bin/python
+	@if [ -f $(VENV)/.stamp-test ] && [ $(VENV)/.stamp-test -nt pyproject.toml ]; then \
+	  echo "venv: [test] extras already installed (they include [book])"; \
+	else \
+	  $(VBIN)/python -m pip install -e '.[book]'; \
+	fi
+	touch $@
+
+$(VENV)/.stamp-test: pyproject.toml | $(VENV)/bin/python
+	$(VBIN)/python -m pip install -e '.[test]'
+	touch $@
+
+venv: $(VENV)/.stamp-test
+
+# ---------------------------------------------------------------- the book
+book: $(VENV)/.stamp-book
+	@[[ "$(MINE_PROFILE)" =~ ^[A-Za-z0-9_-]+$$ ]] || { echo "bad MINE_PROFILE='$(MINE_PROFILE)'" >&2; exit 2; }
+	@echo "== jupyter-book build, MINE_PROFILE=$(MINE_PROFILE), into $(BOOK_HTML)"
+	@echo "+ jupyter-book build . $(JB_FLAGS) --path-output $(BOOK_OUT)"
+	@$(RUN) MINE_PROFILE="$(MINE_PROFILE)" MINE_RESULTS_DIR="$${MINE_RESULTS_DIR:-$(BOOK_RESULTS)}" \
+	  jupyter-book build . $(JB_FLAGS) --path-output "$(BOOK_OUT)" || { \
+	  rm -rf "$(BOOK_OUT)/_build/.doctrees"; \
+	  echo "== book build FAILED; the Sphinx environment was reset so the next run reports every warning again (executed notebooks stay cached)" >&2; \
+	  exit 1; }
+	@echo "== book ($(MINE_PROFILE) profile): $(BOOK_HTML)/index.html"
+
+# ---------------------------------------------------------------- the tests
+# 1. unit tests; 2. nbmake over every notebook (smoke) on a copy of the book, which
+# keeps the outputs; 3. jupyter-book build of that copy, execution off, -W;
+# 4. HTML checks (offline math, pages for the toc).
+test: $(VENV)/.stamp-test
+	@echo "== [1/4] unit tests: pytest $(TESTS)"
+	$(RUN) python -m pytest $(TESTS)
+	@echo "== [2/4] nbmake, MINE_PROFILE=smoke, on a copy of the book in $(SMOKE_SRC)"
+	rm -rf "$(SMOKE)" "$(SMOKE_SRC)"
+	$(RUN) python tools/smoke_tree.py "$(SMOKE_SRC)"
+	@cd "$(SMOKE_SRC)"; \
+	mapfile -t nbs < <(find book -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' | sort); \
+	if [ $${#nbs[@]} -eq 0 ]; then \
+	  echo "no notebooks in book/ yet: nbmake skipped"; \
+	else \
+	  echo "notebooks: $${nbs[*]}"; \
+	  $(RUN) MINE_PROFILE=smoke MINE_RESULTS_DIR="$(SMOKE)/results" \
+	    python -m pytest -p no:cacheprovider --rootdir "$(SMOKE_SRC)" -c /dev/null \
+	      --nbmake --nbmake-timeout=$(NBMAKE_TIMEOUT) --overwrite --durations=0 -ra "$${nbs[@]}"; \
+	fi
+	@echo "== [3/4] jupyter-book build of the executed copy (smoke), into $(SMOKE_HTML)"
+	$(RUN) MINE_PROFILE=smoke MINE_RESULTS_DIR="$(SMOKE)/results" \
+	  jupyter-book build "$(SMOKE_SRC)" $(JB_FLAGS) --path-output "$(SMOKE)"
+	@echo "== [4/4] HTML checks on $(SMOKE_HTML)"
+	$(RUN) python tools/check_html.py "$(SMOKE_HTML)" --toc "$(SMOKE_SRC)/_toc.yml"
+
+# ---------------------------------------------------------------- cleaning
+clean:
+	rm -rf _build .smoke
+
+distclean: clean
+	rm -rf $(VENV) *.egg-info

@@ -6,11 +6,16 @@ import torch
 from torch import Tensor, nn
 
 
-def mlp(n_in: int, hidden: tuple[int, ...], n_out: int) -> nn.Sequential:
-    """A plain ReLU multilayer perceptron."""
+ACTIVATIONS = {"relu": nn.ReLU, "elu": nn.ELU, "softplus": nn.Softplus, "tanh": nn.Tanh}
+
+
+def mlp(n_in: int, hidden: tuple[int, ...], n_out: int, activation: str = "relu") -> nn.Sequential:
+    """A plain multilayer perceptron."""
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {activation!r}; choose one of {sorted(ACTIVATIONS)}")
     layers: list[nn.Module] = []
     for width in hidden:
-        layers += [nn.Linear(n_in, width), nn.ReLU()]
+        layers += [nn.Linear(n_in, width), ACTIVATIONS[activation]()]
         n_in = width
     layers.append(nn.Linear(n_in, n_out))
     return nn.Sequential(*layers)
@@ -19,9 +24,9 @@ def mlp(n_in: int, hidden: tuple[int, ...], n_out: int) -> nn.Sequential:
 class ConcatCritic(nn.Module):
     """T(x, z) = MLP([x, z]): the paper's statistics network."""
 
-    def __init__(self, dx: int, dz: int, hidden: tuple[int, ...] = (256, 256)):
+    def __init__(self, dx: int, dz: int, hidden: tuple[int, ...] = (256, 256), activation: str = "relu"):
         super().__init__()
-        self.net = mlp(dx + dz, tuple(hidden), 1)
+        self.net = mlp(dx + dz, tuple(hidden), 1, activation)
 
     def forward(self, x: Tensor, z: Tensor) -> Tensor:
         return self.net(torch.cat([x, z], dim=1)).squeeze(1)
@@ -37,10 +42,11 @@ class ConcatCritic(nn.Module):
 class SeparableCritic(nn.Module):
     """T(x, z) = g(x) . h(z): cheap score matrices, less flexible than concatenation."""
 
-    def __init__(self, dx: int, dz: int, hidden: tuple[int, ...] = (256, 256), embed: int = 32):
+    def __init__(self, dx: int, dz: int, hidden: tuple[int, ...] = (256, 256), activation: str = "relu",
+                 embed: int = 32):
         super().__init__()
-        self.g = mlp(dx, tuple(hidden), embed)
-        self.h = mlp(dz, tuple(hidden), embed)
+        self.g = mlp(dx, tuple(hidden), embed, activation)
+        self.h = mlp(dz, tuple(hidden), embed, activation)
 
     def forward(self, x: Tensor, z: Tensor) -> Tensor:
         return (self.g(x) * self.h(z)).sum(dim=1)
@@ -52,7 +58,7 @@ class SeparableCritic(nn.Module):
 CRITICS = {"concat": ConcatCritic, "separable": SeparableCritic}
 
 
-def make_critic(kind: str, dx: int, dz: int, hidden: tuple[int, ...]) -> nn.Module:
+def make_critic(kind: str, dx: int, dz: int, hidden: tuple[int, ...], activation: str = "relu") -> nn.Module:
     if kind not in CRITICS:
         raise ValueError(f"unknown critic {kind!r}; choose one of {sorted(CRITICS)}")
-    return CRITICS[kind](dx, dz, tuple(hidden))
+    return CRITICS[kind](dx, dz, tuple(hidden), activation)

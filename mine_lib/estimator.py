@@ -10,12 +10,13 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from .critics import CRITICS, make_critic
+from .critics import ACTIVATIONS, CRITICS, make_critic
 from .errors import DivergenceError, InputError
 from .losses import LOSSES, Objective, make_loss
 from .utils import pick_device
 
 MIN_ROWS = 50  # a neural estimate needs train, validation and test samples
+DEFAULT_METHOD = "mine"  # the method of estimate_mi and estimate_with_uncertainty by default
 
 
 @dataclass
@@ -26,12 +27,15 @@ class TrainConfig:
     loss_options: dict = field(default_factory=dict)
     critic: str = "concat"
     hidden: tuple[int, ...] = (256, 256)
+    activation: str = "relu"
     batch_size: int = 256
     lr: float = 5e-4
     max_steps: int = 10_000
     eval_every: int = 100
     patience: int = 10  # evaluations without a new best before stopping
+    smooth: int = 3  # model selection on the mean of the last `smooth` validation estimates
     early_stopping: bool = True
+    max_seconds: float | None = None  # wall-clock budget of the training loop (None: none)
     val_fraction: float = 0.2
     test_fraction: float = 0.2
     eval_shuffles: int = 5  # marginal pairs per sample in validation and test estimates
@@ -46,7 +50,7 @@ class TrainConfig:
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
                 raise InputError(f"{name} must be a positive integer, got {value!r}")
 
-        for name in ("batch_size", "max_steps", "eval_every", "patience", "eval_shuffles"):
+        for name in ("batch_size", "max_steps", "eval_every", "patience", "eval_shuffles", "smooth"):
             positive_int(name)
         if not (isinstance(self.lr, (int, float)) and self.lr > 0 and math.isfinite(self.lr)):
             raise InputError(f"lr must be a positive number, got {self.lr!r}")
@@ -57,6 +61,11 @@ class TrainConfig:
             raise InputError(f"unknown loss {self.loss!r}; choose one of {', '.join(sorted(LOSSES))}")
         if self.critic not in CRITICS:
             raise InputError(f"unknown critic {self.critic!r}; choose one of {', '.join(sorted(CRITICS))}")
+        if self.max_seconds is not None and not (
+                isinstance(self.max_seconds, (int, float)) and self.max_seconds > 0):
+            raise InputError(f"max_seconds must be a positive number or None, got {self.max_seconds!r}")
+        if self.activation not in ACTIVATIONS:
+            raise InputError(f"unknown activation {self.activation!r}; choose one of {', '.join(ACTIVATIONS)}")
         if not self.hidden or any(int(h) < 1 for h in self.hidden):
             raise InputError(f"hidden must be a non-empty list of positive widths, got {self.hidden!r}")
 
@@ -197,7 +206,7 @@ def train_critic(x, z, config: TrainConfig | None = None, objective: Objective |
     val_perms = [torch.as_tensor(rng.permutation(len(val_idx)), device=device) for _ in range(cfg.eval_shuffles)]
     test_perms = [torch.as_tensor(rng.permutation(len(test_idx)), device=device) for _ in range(cfg.eval_shuffles)]
 
-    critic = make_critic(cfg.critic, x.shape[1], z.shape[1], cfg.hidden).to(device)
+    critic = make_critic(cfg.critic, x.shape[1], z.shape[1], cfg.hidden, cfg.activation).to(device)
     optimizer = torch.optim.Adam(critic.parameters(), lr=cfg.lr)
     batch = min(cfg.batch_size, len(train_idx))
     n_train = len(train_idx)
@@ -225,7 +234,8 @@ def train_critic(x, z, config: TrainConfig | None = None, objective: Objective |
         optimizer.step()
         train_curve[step - 1] = objective.estimate(t_joint.detach(), t_marg.detach())
 
-        if step % cfg.eval_every == 0 or step == cfg.max_steps:
+        out_of_time = cfg.max_seconds is not None and time.perf_counter() - start > cfg.max_seconds
+        if step % cfg.eval_every == 0 or step == cfg.max_steps or out_of_time:
             value = held_out_estimate(critic, objective, xv, zv, val_perms, batch)
             if not math.isfinite(value):
                 bar.close()
@@ -233,11 +243,12 @@ def train_critic(x, z, config: TrainConfig | None = None, objective: Objective |
                                       f"try a smaller learning rate (now {cfg.lr}).")
             val_steps.append(step)
             val_curve.append(value)
-            if value > best[0]:
-                best = (value, step, {k: v.detach().clone() for k, v in critic.state_dict().items()})
+            smoothed = float(np.mean(val_curve[-cfg.smooth:]))  # one noisy evaluation is no reason
+            if smoothed > best[0]:
+                best = (smoothed, step, {k: v.detach().clone() for k, v in critic.state_dict().items()})
             bar.update(step - bar.n)
             bar.set_postfix(val=f"{value:.3f}", best=f"{best[0]:.3f}")
-            if cfg.early_stopping and step - best[1] >= cfg.patience * cfg.eval_every:
+            if out_of_time or (cfg.early_stopping and step - best[1] >= cfg.patience * cfg.eval_every):
                 break
     bar.close()
     critic.load_state_dict(best[2])
@@ -259,7 +270,20 @@ NEURAL_METHODS: dict[str, tuple[str, dict]] = {
     "mine-f": ("mine-f", {}),
     "nwj": ("mine-f", {}),
     "dv": ("dv", {}),
+    "infonce": ("infonce", {}),
+    "smile": ("smile", {"tau": 5.0}),
+    "js": ("js", {}),
 }
+
+# method name -> TrainConfig fields that differ from the TrainConfig defaults
+METHOD_SETTINGS: dict[str, dict] = {
+    # InfoNCE scores every x against every z of the batch: with a concatenation critic that
+    # is batch^2 network evaluations per step, so it uses the separable critic g(x).h(z).
+    "infonce": {"critic": "separable"},
+}
+
+# options of estimate_mi that go to the objective rather than to TrainConfig
+LOSS_OPTIONS = {"ema_rate": ("mine", "rate"), "tau": ("smile", "tau")}
 
 
 def ksg_method(x, z, seed: int = 0, k: int = 3) -> MIEstimate:
@@ -278,7 +302,7 @@ def methods() -> list[str]:
     return sorted([*NEURAL_METHODS, *OTHER_METHODS])
 
 
-def estimate_mi(x, z, method: str = "mine", seed: int = 0, **options) -> MIEstimate:
+def estimate_mi(x, z, method: str = DEFAULT_METHOD, seed: int = 0, **options) -> MIEstimate:
     """Estimate I(X; Z) in nats from paired samples x (n, dx) and z (n, dz).
 
     ``method`` is one of ``methods()``. Options of neural methods are ``TrainConfig``
@@ -292,13 +316,18 @@ def estimate_mi(x, z, method: str = "mine", seed: int = 0, **options) -> MIEstim
         raise InputError(f"unknown method {method!r}; choose one of {', '.join(methods())}")
     loss, loss_options = NEURAL_METHODS[method]
     loss_options = dict(loss_options)
-    if "ema_rate" in options:
-        loss_options["rate"] = options.pop("ema_rate")
+    for option, (owner, name) in LOSS_OPTIONS.items():
+        if option in options:
+            if loss != owner:
+                raise InputError(f"option {option!r} applies to method {owner!r}, not {method!r}")
+            loss_options[name] = options.pop(option)
     valid = {f.name for f in fields(TrainConfig)} - {"loss", "loss_options", "seed"}
     unknown = sorted(set(options) - valid)
     if unknown:
-        raise InputError(f"unknown option(s) {', '.join(unknown)}; valid options: {', '.join(sorted(valid))}")
-    cfg = TrainConfig(loss=loss, loss_options=loss_options, seed=seed, **options)
+        raise InputError(f"unknown option(s) {', '.join(unknown)}; valid options: "
+                         f"{', '.join(sorted(valid | set(LOSS_OPTIONS)))}")
+    settings = {**METHOD_SETTINGS.get(method, {}), **options}
+    cfg = TrainConfig(loss=loss, loss_options=loss_options, seed=seed, **settings)
     try:
         objective = make_loss(loss, **loss_options)
     except (TypeError, ValueError) as err:
@@ -306,3 +335,64 @@ def estimate_mi(x, z, method: str = "mine", seed: int = 0, **options) -> MIEstim
     result = train_critic(x, z, cfg, objective)
     result.method = method
     return result
+
+
+# ---------------------------------------------------------------- uncertainty
+
+@dataclass
+class MIUncertainty:
+    """Several estimates of one I(X; Z): their mean, spread and the values themselves."""
+
+    method: str
+    values: list[float]
+    seeds: list[int]
+    subsample: float | None
+    seconds: float
+
+    @property
+    def mean(self) -> float:
+        return float(np.mean(self.values))
+
+    @property
+    def std(self) -> float:
+        """Sample standard deviation of the estimates (0 for one value)."""
+        return float(np.std(self.values, ddof=1)) if len(self.values) > 1 else 0.0
+
+    @property
+    def stderr(self) -> float:
+        return self.std / math.sqrt(len(self.values))
+
+    def summary(self) -> dict:
+        return {"units": "nats", "method": self.method, "mean": self.mean, "std": self.std,
+                "stderr": self.stderr, "values": list(self.values), "seeds": list(self.seeds),
+                "subsample": self.subsample, "seconds": self.seconds}
+
+
+def estimate_with_uncertainty(x, z, method: str = DEFAULT_METHOD, seeds=(0, 1, 2, 3, 4),
+                              subsample: float | None = None, **options) -> MIUncertainty:
+    """Repeat ``estimate_mi`` over ``seeds`` and report the spread of the estimates.
+
+    Each seed draws a new train / validation / test split, critic initialisation and
+    minibatch order, so the spread measures how much one estimate depends on those choices.
+    With ``subsample`` (a fraction in (0, 1)), each seed also keeps a random subset of the
+    rows (drawn without replacement: a bootstrap's repeated rows would sit in both the
+    training and the test split, or at distance zero for KSG), which adds the variation of
+    the data themselves (for a subset of that size, so a little wider than for all rows).
+    """
+    seeds = [int(s) for s in seeds]
+    if not seeds:
+        raise InputError("estimate_with_uncertainty needs at least one seed")
+    if subsample is not None and not 0.0 < subsample < 1.0:
+        raise InputError(f"subsample must be a fraction in (0, 1) or None, got {subsample!r}")
+    x, z = as_matrix("x", x), as_matrix("z", z)
+    start = time.perf_counter()
+    values = []
+    for seed in seeds:
+        xs, zs = x, z
+        if subsample is not None:
+            keep = np.random.default_rng(10_000 + seed).choice(
+                len(x), size=max(2, int(round(subsample * len(x)))), replace=False)
+            xs, zs = x[keep], z[keep]
+        values.append(float(estimate_mi(xs, zs, method=method, seed=seed, **options).mi))
+    return MIUncertainty(method=method, values=values, seeds=seeds, subsample=subsample,
+                         seconds=time.perf_counter() - start)

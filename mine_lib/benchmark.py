@@ -1,0 +1,156 @@
+"""Run MI estimators on tasks with known MI and score them: a tidy table, one row per run.
+
+A task is solved when |log(estimate / true)| < log 1.5 (the criterion of Czyz et al.,
+"Beyond Normality", NeurIPS 2023), judged on the mean estimate over seeds.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+import numpy as np
+import pandas as pd
+
+from .errors import DivergenceError, InputError
+from .estimator import estimate_mi
+from .tasks import Task
+
+SOLVED_RATIO = 1.5  # |log(estimate / true)| < log(SOLVED_RATIO)
+COLUMNS = ["task", "family", "dim_x", "dim_z", "true_mi", "estimator", "method", "seed", "n",
+           "estimate", "log_ratio", "solved", "seconds", "steps", "error"]
+
+
+@dataclass(frozen=True)
+class Estimator:
+    """A named estimator configuration: an ``estimate_mi`` method and its options."""
+
+    label: str
+    method: str
+    options: dict = field(default_factory=dict)
+
+    def __call__(self, x, z, seed: int):
+        return estimate_mi(x, z, method=self.method, seed=seed, **self.options)
+
+
+def default_estimators(**neural_options) -> list[Estimator]:
+    """Every method of the library at its defaults; ``neural_options`` (e.g. ``max_steps``,
+    ``hidden``, ``max_seconds``) go to the neural ones."""
+    neural = [("MINE", "mine"), ("NWJ", "nwj"), ("SMILE", "smile"), ("JS", "js"),
+              ("InfoNCE", "infonce")]
+    return [Estimator(label, method, dict(neural_options)) for label, method in neural] + [
+        Estimator("KSG", "ksg")]
+
+
+def log_ratio(estimate: float, truth: float) -> float:
+    """log(estimate / truth); -inf when the estimate is not positive (never solved)."""
+    if not (math.isfinite(estimate) and estimate > 0):
+        return -math.inf
+    return math.log(estimate / truth)
+
+
+def is_solved(ratio: float) -> bool:
+    return bool(abs(ratio) < math.log(SOLVED_RATIO))
+
+
+def run_one(task: Task, estimator: Estimator, seed: int, n: int) -> dict:
+    """One estimate of one task: data seeded by ``seed``, the estimator seeded by ``seed`` too."""
+    x, z = task.sample(n, seed=1000 + seed)
+    start = time.perf_counter()
+    error, steps = "", 0
+    try:
+        result = estimator(x, z, seed)
+        estimate, steps = float(result.mi), int(result.steps)
+    except DivergenceError as err:  # a diverged run is a failed run, not a crash
+        estimate, error = math.nan, str(err)
+    ratio = log_ratio(estimate, task.true_mi)
+    return {"task": task.name, "family": task.family, "dim_x": task.dim_x, "dim_z": task.dim_z,
+            "true_mi": task.true_mi, "estimator": estimator.label, "method": estimator.method,
+            "seed": seed, "n": n, "estimate": estimate, "log_ratio": ratio,
+            "solved": is_solved(ratio), "seconds": time.perf_counter() - start, "steps": steps,
+            "error": error}
+
+
+def run_benchmark(tasks: Iterable[Task], estimators: Iterable[Estimator], seeds: Iterable[int],
+                  n: int, done: pd.DataFrame | None = None,
+                  on_row: Callable[[dict], None] | None = None) -> pd.DataFrame:
+    """Every estimator on every task for every seed; rows already in ``done`` are kept and
+    not run again (so an interrupted run can resume). ``on_row`` sees each new row."""
+    tasks, estimators, seeds = list(tasks), list(estimators), [int(s) for s in seeds]
+    if not tasks or not estimators or not seeds:
+        raise InputError("run_benchmark needs at least one task, one estimator and one seed")
+    labels = [e.label for e in estimators]
+    if len(set(labels)) != len(labels):
+        raise InputError(f"estimator labels must be unique, got {labels}")
+    rows = [] if done is None else done.to_dict("records")
+    have = {(r["task"], r["estimator"], int(r["seed"])) for r in rows}
+    for task in tasks:
+        for estimator in estimators:
+            for seed in seeds:
+                if (task.name, estimator.label, seed) in have:
+                    continue
+                row = run_one(task, estimator, seed, n)
+                rows.append(row)
+                if on_row is not None:
+                    on_row(row)
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def task_means(df: pd.DataFrame) -> pd.DataFrame:
+    """One row per (task, estimator): mean and spread of the estimates over seeds, the log
+    ratio of the mean estimate, whether that is solved, and the mean seconds per run."""
+    g = df.groupby(["task", "estimator"], sort=False)
+    out = g.agg(true_mi=("true_mi", "first"), family=("family", "first"),
+                dim_x=("dim_x", "first"), dim_z=("dim_z", "first"),
+                mean=("estimate", "mean"), std=("estimate", "std"),
+                runs=("estimate", "size"), runs_solved=("solved", "sum"),
+                seconds=("seconds", "mean")).reset_index()
+    out["log_ratio"] = [log_ratio(m, t) for m, t in zip(out["mean"], out["true_mi"])]
+    out["solved"] = [is_solved(r) for r in out["log_ratio"]]
+    return out
+
+
+def solved_summary(df: pd.DataFrame) -> pd.DataFrame:
+    """Per estimator: tasks solved (on the mean over seeds), share of single runs solved,
+    seconds per run, total seconds and tasks solved per minute of compute."""
+    means = task_means(df)
+    per = means.groupby("estimator", sort=False).agg(
+        tasks=("task", "size"), solved=("solved", "sum"),
+        median_abs_log_ratio=("log_ratio", lambda r: float(np.median(np.abs(r)))))
+    runs = df.groupby("estimator", sort=False).agg(
+        runs=("solved", "size"), runs_solved=("solved", "mean"),
+        seconds_per_run=("seconds", "mean"), total_seconds=("seconds", "sum"))
+    out = per.join(runs)
+    out["solved_per_minute"] = out["solved"] / (out["total_seconds"] / 60.0)
+    return out.sort_values(["solved", "total_seconds"], ascending=[False, True])
+
+
+def heatmap_table(df: pd.DataFrame, clip: float = 2.0) -> pd.DataFrame:
+    """Task x estimator table of log(mean estimate / true), clipped to [-clip, clip]."""
+    means = task_means(df)
+    table = means.pivot(index="task", columns="estimator", values="log_ratio")
+    order_rows = list(dict.fromkeys(df["task"]))
+    order_cols = list(dict.fromkeys(df["estimator"]))
+    return table.loc[order_rows, order_cols].clip(-clip, clip)
+
+
+def best_estimator(df: pd.DataFrame) -> str:
+    """The estimator that solves the most tasks; among equals, the one using the least time."""
+    return str(solved_summary(df).index[0])
+
+
+def default_candidates() -> list[Estimator]:
+    """The configurations compared when choosing the defaults of ``estimate_mi``: every
+    DV-type method at the library's settings (labels as in ``default_estimators``, so one
+    results file serves both), and the two best-placed methods with a smaller, faster critic."""
+    fast = {"hidden": (128, 128), "lr": 1e-3}
+    return [
+        Estimator("MINE", "mine"),
+        Estimator("NWJ", "nwj"),
+        Estimator("SMILE", "smile"),
+        Estimator("JS", "js"),
+        Estimator("MINE 128x2 lr1e-3", "mine", dict(fast)),
+        Estimator("SMILE 128x2 lr1e-3", "smile", dict(fast)),
+    ]

@@ -1,0 +1,263 @@
+"""The loss study: training objectives x correlations x batch sizes x seeds on correlated
+Gaussians, each critic trained for a fixed number of steps and read out with its
+``estimate`` (the DV bound for every DV-family loss) on held-out samples.
+
+``run_study`` returns a tidy table, one row per run, and the validation curves;
+``summarise`` and ``compare`` turn the table into the chapter's summaries and verdicts.
+A run that diverges (``DivergenceError``) is recorded as diverged, never raised.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+import torch
+
+from . import bounds
+from .errors import DivergenceError, InputError
+from .estimator import TrainConfig, split_rows, standardize, train_critic
+from .losses import LOSSES, Objective, make_loss
+from .tasks import gaussian_task
+
+# the paper's three losses first, then the report's six, then the corrected version
+STUDY_LOSSES = ("dv", "mine", "mine-f", "eam", "softplus", "clipped", "lse", "lse-corrected",
+                "regularised", "noise")
+BASELINES = ("dv", "mine", "mine-f")
+COLLAPSE = 1.0  # nats: a run "collapsed" when it ended this far below its best validation value
+
+
+@dataclass
+class StudyConfig:
+    """Sizes of the study; a profile changes these, never the code path."""
+
+    losses: tuple[str, ...] = STUDY_LOSSES
+    rhos: tuple[float, ...] = (0.1, 0.5, 0.9, 0.99)
+    batch_sizes: tuple[int, ...] = (64, 256)
+    seeds: tuple[int, ...] = (0, 1)
+    dim: int = 3
+    n_samples: int = 10_000  # per run: train / validation / test split by the trainer
+    steps: int = 600  # fixed: no early stopping, every loss gets the same budget
+    eval_every: int = 25
+    hidden: tuple[int, ...] = (64, 64)
+    lr: float = 3e-3
+    tolerance: float = 0.1  # nats: "within tolerance of the truth"
+    window: int = 50  # steps in the running mean of the training curve
+    n_eval: int = 4096  # fresh pairs for the loss's own value and the critic's offset
+
+    def check(self) -> None:
+        unknown = [name for name in self.losses if name not in LOSSES]
+        if unknown:
+            raise InputError(f"unknown loss(es) {unknown}; choose from {sorted(LOSSES)}")
+        if not (self.losses and self.rhos and self.batch_sizes and self.seeds):
+            raise InputError("losses, rhos, batch_sizes and seeds must all be non-empty")
+        for name in ("steps", "eval_every", "window", "n_eval", "dim"):
+            if int(getattr(self, name)) < 1:
+                raise InputError(f"{name} must be a positive integer, got {getattr(self, name)!r}")
+        if self.tolerance <= 0:
+            raise InputError(f"tolerance must be positive, got {self.tolerance!r}")
+
+
+# ---------------------------------------------------------------- curves
+
+def first_within(steps, values, target: float, tolerance: float) -> float:
+    """The first step whose value lies within ``tolerance`` of ``target``; NaN if none."""
+    values = np.asarray(values, dtype=float)
+    hits = np.nonzero(np.abs(values - target) <= tolerance)[0]
+    return float(np.asarray(steps)[hits[0]]) if hits.size else math.nan
+
+
+def jitter(values) -> float:
+    """Mean absolute change between consecutive values over the second half of a curve."""
+    values = np.asarray(values, dtype=float)
+    half = values[values.size // 2:]
+    return float(np.abs(np.diff(half)).mean()) if half.size > 1 else math.nan
+
+
+def running_mean(values, window: int) -> np.ndarray:
+    """Mean of the last ``window`` values at each step (fewer at the start)."""
+    values = np.asarray(values, dtype=float)
+    if values.size == 0:
+        return values
+    sums = np.cumsum(np.insert(values, 0, 0.0))
+    ends = np.arange(1, values.size + 1)
+    starts = np.maximum(ends - window, 0)
+    return (sums[ends] - sums[starts]) / (ends - starts)
+
+
+# ---------------------------------------------------------------- one run
+
+@torch.no_grad()
+def fresh_readouts(critic, objective: Objective, x_train, z_train, x_new, z_new,
+                   batch_size: int, seed: int) -> dict:
+    """On pairs the critic never saw, in blocks of the training batch size: the DV bound, the
+    loss's own formula (``written_value``, NaN if it has none) and the offset log E_Q[e^T]."""
+    x_new = torch.as_tensor(standardize(x_new, x_train), dtype=torch.float32)
+    z_new = torch.as_tensor(standardize(z_new, z_train), dtype=torch.float32)
+    gen = torch.Generator().manual_seed(seed)
+    device = next(critic.parameters()).device
+    written = getattr(objective, "written_value", None)
+    dv, own, marg = [], [], []
+    critic.eval()
+    for start in range(0, x_new.shape[0] - batch_size + 1, batch_size):
+        xb = x_new[start:start + batch_size].to(device)
+        zb = z_new[start:start + batch_size].to(device)
+        perm = torch.randperm(batch_size, generator=gen).to(device)
+        t_joint, t_marg = critic(xb, zb), critic(xb, zb[perm])
+        dv.append(float(bounds.dv_bound(t_joint, t_marg)))
+        own.append(float(written(t_joint, t_marg)) if written else math.nan)
+        marg.append(t_marg)
+    critic.train()
+    offset = float(bounds.log_mean_exp(torch.cat(marg))) if marg else math.nan
+    return {"dv_fresh": float(np.mean(dv)) if dv else math.nan,
+            "own": float(np.mean(own)) if own else math.nan, "offset": offset}
+
+
+def run_one(loss: str, rho: float, batch_size: int, seed: int, cfg: StudyConfig) -> tuple[dict, list]:
+    """Train one critic; return its table row and its validation curve (rows)."""
+    task = gaussian_task(cfg.dim, rho)
+    x, z = task.sample(cfg.n_samples, seed=seed)
+    train_cfg = TrainConfig(loss=loss, hidden=tuple(cfg.hidden), batch_size=batch_size, lr=cfg.lr,
+                            max_steps=cfg.steps, eval_every=cfg.eval_every, early_stopping=False,
+                            seed=seed, device="cpu")
+    objective = make_loss(loss)
+    row = {"loss": loss, "rho": rho, "batch_size": batch_size, "seed": seed,
+           "true_mi": task.true_mi, "mi": math.nan, "error": math.nan, "val_best": math.nan,
+           "val_last": math.nan, "val_jitter": math.nan,
+           "dv_fresh": math.nan, "own": math.nan, "offset": math.nan,
+           "steps_val": math.nan, "steps_train": math.nan, "best_step": math.nan,
+           "diverged": False, "seconds": math.nan, "message": ""}
+    start = time.perf_counter()
+    try:
+        result = train_critic(x, z, train_cfg, objective)
+    except DivergenceError as err:
+        row.update(diverged=True, seconds=time.perf_counter() - start, message=str(err))
+        return row, []
+    hist = result.history
+    train_idx = split_rows(x.shape[0], train_cfg, np.random.default_rng(seed))[0]
+    x_new, z_new = task.sample(cfg.n_eval, seed=10_000 + seed)
+    row.update(fresh_readouts(result.critic, objective, x[train_idx], z[train_idx],
+                              x_new, z_new, batch_size, seed))
+    train_curve = running_mean(hist["train_estimate"], cfg.window)
+    row.update(
+        mi=result.mi, error=result.mi - task.true_mi, val_best=float(np.max(hist["val_estimate"])),
+        val_last=float(hist["val_estimate"][-1]), val_jitter=jitter(hist["val_estimate"]),
+        steps_val=first_within(hist["val_step"], hist["val_estimate"], task.true_mi, cfg.tolerance),
+        steps_train=first_within(np.arange(1, train_curve.size + 1), train_curve,
+                                 task.true_mi, cfg.tolerance),
+        best_step=result.best_step, seconds=result.seconds,
+    )
+    curve = [{"loss": loss, "rho": rho, "batch_size": batch_size, "seed": seed, "step": int(s),
+              "val_estimate": float(v)} for s, v in zip(hist["val_step"], hist["val_estimate"])]
+    return row, curve
+
+
+# ---------------------------------------------------------------- the grid
+
+@dataclass
+class StudyResult:
+    runs: pd.DataFrame  # one row per (loss, rho, batch size, seed)
+    curves: pd.DataFrame  # validation curves, one row per evaluation
+    config: dict
+    seconds: float
+
+
+def run_study(cfg: StudyConfig | None = None, progress: bool = False) -> StudyResult:
+    """Every loss x rho x batch size x seed; the same data and seed for every loss."""
+    cfg = cfg or StudyConfig()
+    cfg.check()
+    rows, curves = [], []
+    start = time.perf_counter()
+    grid = [(r, b, s, loss) for r in cfg.rhos for b in cfg.batch_sizes for s in cfg.seeds
+            for loss in cfg.losses]
+    for i, (rho, batch, seed, loss) in enumerate(grid, 1):
+        row, curve = run_one(loss, rho, batch, seed, cfg)
+        rows.append(row)
+        curves.extend(curve)
+        if progress:
+            print(f"[{i}/{len(grid)}] {loss:>13} rho={rho:<5g} batch={batch:<4d} seed={seed} "
+                  f"mi={row['mi']:.3f} (true {row['true_mi']:.3f}) {row['seconds']:.1f}s")
+    return StudyResult(runs=pd.DataFrame(rows), curves=pd.DataFrame(curves), config=asdict(cfg),
+                       seconds=time.perf_counter() - start)
+
+
+# ---------------------------------------------------------------- summaries
+
+def summarise(runs: pd.DataFrame) -> pd.DataFrame:
+    """Per loss, rho and batch size: bias and sd of the final estimate (diverged runs left
+    out), median steps to come within tolerance (inf: never), runs reaching it, divergences,
+    and the mean gap between the loss's own formula and DV on the same critic and pairs."""
+    keys = ["loss", "rho", "batch_size"]
+    rows = []
+    for values, g in runs.groupby(keys, sort=False):
+        ok = g[~g["diverged"]]
+        steps = ok["steps_val"].fillna(math.inf).to_numpy()
+        rows.append({
+            **dict(zip(keys, values)),
+            "true_mi": float(g["true_mi"].iloc[0]),
+            "bias": float(ok["error"].mean()),
+            "sd": float(ok["mi"].std(ddof=1)) if len(ok) > 1 else math.nan,
+            "mae": float(ok["error"].abs().mean()),
+            "val_last": float(ok["val_last"].mean()),
+            "jitter": float(ok["val_jitter"].mean()),
+            "collapsed": int((ok["val_best"] - ok["val_last"] > COLLAPSE).sum()),
+            "steps_val_median": float(np.median(steps)) if len(steps) else math.nan,
+            "reached": int(np.isfinite(steps).sum()),
+            "diverged": int(g["diverged"].sum()),
+            "runs": len(g),
+            "own_minus_dv": float((ok["own"] - ok["dv_fresh"]).mean()),
+            "offset": float(ok["offset"].mean()),
+            "seconds": float(g["seconds"].mean()),
+        })
+    return pd.DataFrame(rows)
+
+
+def compare(runs: pd.DataFrame, baseline: str = "dv", margin: float = 0.1,
+            same_within: float = 0.01) -> pd.DataFrame:
+    """Per loss, against ``baseline`` on the same data and seeds (diverged runs left out):
+    the paired difference of absolute errors (loss minus baseline; negative = closer to the
+    truth) with its standard error, and the largest difference between the two estimates.
+    jitter_ratio: the mean jitter of its validation curves over the baseline's (below 1 =
+    smoother). vs_baseline: "same" when every estimate is within ``same_within`` nats of the baseline's,
+    else "better" / "worse" when the mean difference is beyond two standard errors, else
+    "no clear difference". usable: nothing diverged and at most ``margin`` nats worse."""
+    keys = ["rho", "batch_size", "seed"]
+    base = runs[(runs["loss"] == baseline) & ~runs["diverged"]].set_index(keys)
+    rows = []
+    for loss, g in runs.groupby("loss", sort=False):
+        ok = g[~g["diverged"]].set_index(keys)
+        common = ok.index.intersection(base.index)
+        diff = ok.loc[common, "error"].abs() - base.loc[common, "error"].abs()
+        gap = (ok.loc[common, "mi"] - base.loc[common, "mi"]).abs()
+        base_jitter = float(base.loc[common, "val_jitter"].mean()) if len(common) else math.nan
+        mean = float(diff.mean()) if len(diff) else math.nan
+        se = float(diff.std(ddof=1) / math.sqrt(len(diff))) if len(diff) > 1 else math.nan
+        if loss == baseline:
+            vs = "baseline"
+        elif len(diff) == 0:
+            vs = "no comparable runs"
+        elif float(gap.max()) <= same_within:
+            vs = "same"
+        elif mean + 2 * se < 0:
+            vs = "better"
+        elif mean - 2 * se > 0:
+            vs = "worse"
+        else:
+            vs = "no clear difference"
+        diverged = int(g["diverged"].sum())
+        rows.append({
+            "loss": loss, "runs": len(g), "diverged": diverged,
+            "mae": float(ok["error"].abs().mean()) if len(ok) else math.nan,
+            "diff_vs_baseline": mean, "diff_se": se,
+            "max_gap": float(gap.max()) if len(gap) else math.nan, "vs_baseline": vs,
+            "jitter_ratio": float(ok.loc[common, "val_jitter"].mean()) / base_jitter
+            if len(common) and base_jitter > 0 else math.nan,
+            "collapsed": int((ok["val_best"] - ok["val_last"] > COLLAPSE).sum()),
+            "reached_fraction": float(np.isfinite(ok["steps_val"]).mean()) if len(ok) else 0.0,
+            "seconds": float(g["seconds"].mean()),
+            "usable": bool(diverged == 0 and len(diff) > 0 and mean <= margin),
+        })
+    return pd.DataFrame(rows)

@@ -1,0 +1,212 @@
+"""The seed report's six losses (mine_lib.seed_losses) and the loss study runner."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from mine_lib import bounds, losses, seed_losses
+from mine_lib.errors import InputError
+from mine_lib.estimator import TrainConfig, train_critic
+from mine_lib.loss_study import (StudyConfig, compare, first_within, jitter, run_study,
+                                 running_mean, summarise)
+from mine_lib.tasks import correlated_gaussian
+
+TJ = torch.tensor([1.0, 2.0, 4.0], dtype=torch.float64)
+TM = torch.tensor([0.0, math.log(2.0), math.log(6.0)], dtype=torch.float64)  # E[e^t] = 3
+DV = (7.0 / 3.0) - math.log(3.0)  # the DV bound on TJ, TM by hand
+
+
+def grads(loss_fn, tj, tm):
+    tj = tj.clone().requires_grad_(True)
+    tm = tm.clone().requires_grad_(True)
+    loss_fn(tj, tm).backward()
+    return tj.grad, tm.grad
+
+
+def test_every_seed_loss_is_registered_and_read_out_with_dv():
+    for name in ("eam", "softplus", "clipped", "lse", "lse-corrected", "regularised", "noise"):
+        loss = losses.make_loss(name)
+        assert loss.name == name
+        assert isinstance(loss, losses.Objective)
+        assert math.isclose(float(loss.estimate(TJ, TM)), DV, rel_tol=1e-12)
+
+
+def test_eam_gradient_is_the_papers_moving_average_gradient():
+    rate = 0.2
+    eam, mine = seed_losses.EAMLoss(rate=rate), losses.MineLoss(rate=rate)
+    tj = torch.tensor([0.5, 1.5], dtype=torch.float64)
+    batches = [torch.tensor(b, dtype=torch.float64) for b in ([0.0, 0.0], [1.0, 2.0], [-1.0, 3.0])]
+    avg = None
+    for tm in batches:
+        gj, gm = grads(eam, tj, tm)
+        _, gm_mine = grads(mine, tj, tm)
+        mean = float(torch.exp(tm).mean())
+        avg = mean if avg is None else (1 - rate) * avg + rate * mean  # the paper's update
+        assert torch.allclose(gj, torch.full((2,), -0.5, dtype=torch.float64))
+        assert torch.allclose(gm, torch.exp(tm) / (2 * avg), rtol=1e-12)
+        assert torch.allclose(gm, gm_mine, rtol=1e-10)  # same gradient as the log-domain "mine"
+
+
+def test_eam_reset_and_rate_check():
+    loss = seed_losses.EAMLoss()
+    loss(TJ, TM)
+    loss.reset()
+    assert loss.avg is None
+    with pytest.raises(ValueError, match="rate"):
+        seed_losses.EAMLoss(rate=0.0)
+
+
+def test_softplus_value_by_hand():
+    loss = seed_losses.SoftplusLoss()
+    expected = 7.0 / 3.0 - math.log1p(math.exp(3.0))  # softplus(E[e^t]) = log(1 + e^3)
+    assert math.isclose(float(loss(TJ, TM)), -expected, rel_tol=1e-12)
+    assert float(loss.written_value(TJ, TM)) <= DV - 1.0  # at most DV - 1, as derived
+
+
+def test_softplus_fixed_point_pins_the_offset_and_costs_a_star_nats():
+    a_star = seed_losses.softplus_fixed_point()
+    assert math.isclose(a_star / (1 + math.exp(-a_star)), 1.0, rel_tol=1e-12)  # A* sigmoid(A*) = 1
+    loss = seed_losses.SoftplusLoss()
+    tj, tm = torch.tensor([0.3, 0.7], dtype=torch.float64), torch.zeros(4, dtype=torch.float64)
+
+    def slope(c: float) -> float:  # d(loss)/d(offset) when every score is shifted by c
+        shift = torch.tensor(c, dtype=torch.float64, requires_grad=True)
+        loss(tj + shift, tm + shift).backward()
+        return float(shift.grad)
+
+    c_star = math.log(a_star)  # E_Q[e^(t + c)] = e^c here, so the optimum is e^c = A*
+    assert abs(slope(c_star)) < 1e-12
+    assert slope(c_star - 0.5) < 0 < slope(c_star + 0.5)  # a minimum of the loss
+    value = float(loss.written_value(tj + c_star, tm + c_star))
+    assert math.isclose(value, float(tj.mean()) - a_star, rel_tol=1e-12)  # "I - A*"
+
+
+def test_clipped_is_dv_with_a_gradient_clip():
+    loss = seed_losses.ClippedLoss(max_norm=0.5)
+    assert loss.grad_clip == 0.5
+    assert math.isclose(float(loss(TJ, TM)), -DV, rel_tol=1e-12)
+    with pytest.raises(ValueError, match="max_norm"):
+        seed_losses.ClippedLoss(max_norm=-1.0)
+
+
+def test_trainer_clips_the_gradient_norm(monkeypatch):
+    original = torch.nn.utils.clip_grad_norm_
+    seen = []
+
+    def recording(parameters, max_norm, *args, **kwargs):
+        parameters = list(parameters)
+        before = float(original(parameters, math.inf))  # the norm, nothing clipped
+        original(parameters, max_norm, *args, **kwargs)
+        after = math.sqrt(sum(float((p.grad ** 2).sum()) for p in parameters))
+        seen.append((max_norm, before, after))
+
+    monkeypatch.setattr(torch.nn.utils, "clip_grad_norm_", recording)
+    x, z = correlated_gaussian(400, 2, 0.9, seed=0)
+    cfg = TrainConfig(hidden=(16,), batch_size=64, max_steps=20, eval_every=10, seed=0)
+    train_critic(x, z, cfg, seed_losses.ClippedLoss(max_norm=0.01))
+    assert len(seen) == 20  # once per step
+    assert all(m == 0.01 and after <= 0.01 * (1 + 1e-4) for m, _, after in seen)
+    assert any(before > 0.01 for _, before, _ in seen)  # the clip was active
+    seen.clear()
+    train_critic(x, z, cfg, losses.DVLoss())
+    assert seen == []  # the plain DV loss is not clipped
+
+
+def test_lse_as_written_differs_from_dv_by_max_minus_log_n():
+    loss = seed_losses.LSELoss()
+    gap = float(loss.written_value(TJ, TM)) - DV
+    assert math.isclose(gap, math.log(6.0) - math.log(3.0), rel_tol=1e-12)  # max(t) - log N
+    # not a bound: a constant critic on independent data (MI = 0) scores max(t) - log N > 0
+    const = torch.full((4,), 5.0, dtype=torch.float64)
+    assert math.isclose(float(loss.written_value(const, const)), 5.0 - math.log(4.0), rel_tol=1e-12)
+
+
+def test_lse_gradient_has_an_extra_push_on_the_max():
+    _, g_dv = grads(losses.DVLoss(), TJ, TM)
+    _, g_lse = grads(seed_losses.LSELoss(), TJ, TM)
+    _, g_detached = grads(seed_losses.LSELoss(detach_max=True), TJ, TM)
+    push = torch.tensor([0.0, 0.0, -1.0], dtype=torch.float64)  # minus: the loss is -value
+    assert torch.allclose(g_lse, g_dv + push)
+    assert torch.allclose(g_detached, g_dv)
+
+
+def test_lse_corrected_equals_dv_and_stays_finite():
+    loss = seed_losses.LSECorrectedLoss()
+    assert math.isclose(float(loss(TJ, TM)), -DV, rel_tol=1e-12)
+    _, g = grads(loss, TJ, TM)
+    _, g_dv = grads(losses.DVLoss(), TJ, TM)
+    assert torch.allclose(g, g_dv)
+    big = torch.tensor([1e4, -1e4, 0.0])  # float32: e^1e4 would overflow without the shift
+    assert math.isclose(float(loss(big, big)), -(0.0 - (1e4 - math.log(3.0))), rel_tol=1e-6)
+
+
+def test_regularised_value_by_hand():
+    loss = seed_losses.RegularisedLoss(lam=0.01)
+    penalty = 0.01 * (1.0 + 4.0 + 36.0)  # ||e^t||^2 summed over the batch
+    assert math.isclose(float(loss(TJ, TM)), -DV + penalty, rel_tol=1e-12)
+    assert float(loss.written_value(TJ, TM)) < DV  # a looser, still valid, bound
+    with pytest.raises(ValueError, match="lam"):
+        seed_losses.RegularisedLoss(lam=0.0)
+
+
+def test_noise_changes_the_value_not_the_gradient_nor_the_readout():
+    loss = seed_losses.NoiseLoss(sigma=1.0, seed=3)
+    values = torch.stack([loss(TJ, TM) for _ in range(4000)])
+    assert float(values.std()) > 0.3  # the value is noisy: sd sigma / sqrt(3) = 0.58
+    assert abs(float(values.mean()) + DV) < 0.05  # and unbiased for -DV (4 standard errors)
+    gj, gm = grads(loss, TJ, TM)
+    gj_dv, gm_dv = grads(losses.DVLoss(), TJ, TM)
+    assert torch.equal(gj, gj_dv) and torch.allclose(gm, gm_dv)
+    readouts = {float(loss.estimate(TJ, TM)) for _ in range(5)}
+    assert readouts == {float(bounds.dv_bound(TJ, TM))}  # noise-free and equal to DV
+    loss.reset()
+    first = float(loss(TJ, TM))
+    loss.reset()
+    assert float(loss(TJ, TM)) == first  # reset restarts the noise stream
+
+
+def test_curve_helpers():
+    assert first_within([10, 20, 30], [0.5, 0.85, 1.02], 1.0, 0.1) == 30
+    assert first_within([10, 20], [1.3, 0.95], 1.0, 0.1) == 20
+    assert math.isnan(first_within([10, 20], [0.1, 0.2], 1.0, 0.1))
+    assert np.allclose(running_mean([1, 2, 3, 4], 2), [1.0, 1.5, 2.5, 3.5])
+    assert math.isclose(jitter([9.0, 9.0, 1.0, 2.0, 0.0, 3.0]), (2 + 3) / 2)  # second half only
+
+
+class ExplodingLoss(losses.Objective):
+    name = "exploding"
+
+    def __call__(self, t_joint, t_marg):
+        return t_joint.mean() * math.inf
+
+
+def test_study_table_counts_divergence_without_crashing(monkeypatch):
+    monkeypatch.setitem(losses.LOSSES, "exploding", ExplodingLoss)
+    cfg = StudyConfig(losses=("dv", "noise", "exploding"), rhos=(0.5,), batch_sizes=(32,),
+                      seeds=(0, 1), n_samples=400, steps=30, eval_every=10, hidden=(16,), n_eval=256)
+    result = run_study(cfg)
+    runs = result.runs
+    assert len(runs) == 6
+    assert runs.loc[runs["loss"] == "exploding", "diverged"].all()
+    assert not runs.loc[runs["loss"] != "exploding", "diverged"].any()
+    truth = -1.5 * math.log(1 - 0.25)
+    assert np.allclose(runs["true_mi"], truth)
+    # noise trains exactly like DV: the same estimates, run for run
+    dv = runs[runs["loss"] == "dv"]["mi"].to_numpy()
+    assert np.array_equal(runs[runs["loss"] == "noise"]["mi"].to_numpy(), dv)
+    table = summarise(runs)
+    assert set(table["loss"]) == {"dv", "noise", "exploding"}
+    assert int(table.loc[table["loss"] == "exploding", "diverged"].iloc[0]) == 2
+    verdicts = compare(runs).set_index("loss")
+    assert not verdicts.loc["exploding", "usable"]
+    assert verdicts.loc["noise", "vs_baseline"] == "same"
+    assert verdicts.loc["noise", "max_gap"] == 0.0
+
+
+def test_study_config_is_checked():
+    with pytest.raises(InputError, match="unknown loss"):
+        StudyConfig(losses=("nope",)).check()
+    with pytest.raises(InputError, match="steps"):
+        StudyConfig(steps=0).check()

@@ -116,7 +116,8 @@ def fresh_readouts(critic, objective: Objective, x_train, z_train, x_new, z_new,
             "own": float(np.mean(own)) if own else math.nan, "offset": offset}
 
 
-def run_one(loss: str, rho: float, batch_size: int, seed: int, cfg: StudyConfig) -> tuple[dict, list]:
+def run_one(loss: str, rho: float, batch_size: int, seed: int,
+            cfg: StudyConfig) -> tuple[dict, list]:
     """Train one critic; return its table row and its validation curve (rows)."""
     task = gaussian_task(cfg.dim, rho)
     x, z = task.sample(cfg.n_samples, seed=seed)
@@ -221,9 +222,10 @@ def compare(runs: pd.DataFrame, baseline: str = "dv", margin: float = 0.1,
     the paired difference of absolute errors (loss minus baseline; negative = closer to the
     truth) with its standard error, and the largest difference between the two estimates.
     jitter_ratio: the mean jitter of its validation curves over the baseline's (below 1 =
-    smoother). vs_baseline: "same" when every estimate is within ``same_within`` nats of the baseline's,
-    else "better" / "worse" when the mean difference is beyond two standard errors, else
-    "no clear difference". usable: nothing diverged and at most ``margin`` nats worse."""
+    smoother). vs_baseline: "same" when every estimate is within ``same_within`` nats of the
+    baseline's, else "better" / "worse" when the mean difference is beyond two standard
+    errors, else "no clear difference". usable: nothing diverged, and the loss is not worse than the
+    baseline by more than ``margin`` nats beyond two standard errors."""
     keys = ["rho", "batch_size", "seed"]
     base = runs[(runs["loss"] == baseline) & ~runs["diverged"]].set_index(keys)
     rows = []
@@ -258,6 +260,7 @@ def compare(runs: pd.DataFrame, baseline: str = "dv", margin: float = 0.1,
             "collapsed": int((ok["val_best"] - ok["val_last"] > COLLAPSE).sum()),
             "reached_fraction": float(np.isfinite(ok["steps_val"]).mean()) if len(ok) else 0.0,
             "seconds": float(g["seconds"].mean()),
-            "usable": bool(diverged == 0 and len(diff) > 0 and mean <= margin),
+            "usable": bool(diverged == 0 and len(diff) > 0
+                           and (mean - 2 * se if math.isfinite(se) else mean) <= margin),
         })
     return pd.DataFrame(rows)

@@ -29,7 +29,8 @@ def _check_positive(name: str, value: float) -> float:
 
 class EAMLoss(Objective):
     """Report loss 1, -(E_P[t] - E_Q[e^t] / ma(e^t)) with the moving average ma detached, in the
-    linear domain as written. Its gradient is the paper's moving-average correction ("mine")."""
+    linear domain as written. Its gradient is the paper's moving-average correction ("mine").
+    Read out with DV."""
 
     name = "eam"
 
@@ -66,7 +67,7 @@ class SoftplusLoss(Objective):
 
 class ClippedLoss(DVLoss):
     """Report loss 3: the plain DV loss with the gradient norm clipped to ``max_norm``
-    (the trainer applies ``grad_clip``). The report gives no threshold; 1.0 here."""
+    (the trainer applies ``grad_clip``; the report gives no threshold). Read out with DV."""
 
     name = "clipped"
 
@@ -99,7 +100,7 @@ class LSELoss(Objective):
 
 class LSECorrectedLoss(Objective):
     """Report loss 4 corrected: log E[e^t] = max t + log sum_i e^(t_i - max t) - log N, i.e. the
-    DV loss computed with the max-shift trick (value and gradient equal DV's)."""
+    DV loss computed with the max-shift trick (value and gradient equal DV's). Read out with DV."""
 
     name = "lse-corrected"
 
@@ -112,7 +113,7 @@ class LSECorrectedLoss(Objective):
 class RegularisedLoss(Objective):
     """Report loss 5, -DV + lam * ||e^t||_2^2 over the batch's marginal scores (a sum, as
     written, so the penalty grows with the batch size). Its value DV - penalty is a valid,
-    looser bound; it has no finite maximiser (a downward shift of t always helps)."""
+    looser bound with no finite maximiser (a downward shift of t always helps). Read out with DV."""
 
     name = "regularised"
 
@@ -131,7 +132,7 @@ class RegularisedLoss(Objective):
 
 class NoiseLoss(Objective):
     """Report loss 6, -(E_P[t + N(0, sigma^2)] - log E_Q[e^t]): the noise does not depend on the
-    critic, so the gradient is exactly DV's; only the loss value is noisy. Readout: DV, noise-free."""
+    critic, so the gradient is exactly DV's; only the loss value is noisy. Readout: DV, no noise."""
 
     name = "noise"
 
@@ -145,7 +146,8 @@ class NoiseLoss(Objective):
 
     def written_value(self, t_joint, t_marg):
         noise = torch.randn(t_joint.shape, generator=self.gen, dtype=t_joint.dtype)
-        return (t_joint + self.sigma * noise.to(t_joint.device)).mean() - bounds.log_mean_exp(t_marg)
+        noisy = t_joint + self.sigma * noise.to(t_joint.device)
+        return noisy.mean() - bounds.log_mean_exp(t_marg)
 
     def __call__(self, t_joint, t_marg):
         return -self.written_value(t_joint, t_marg)

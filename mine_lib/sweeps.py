@@ -25,6 +25,7 @@ from .errors import DivergenceError, InputError
 from .estimator import MIEstimate, TrainConfig, split_rows, train_critic
 from .ksg import ksg_mi
 from .tasks import correlated_gaussian, gaussian_mi
+from .theory import gaussian_log_ratio
 
 NEURAL_LOSSES = {"mine": "mine", "mine-f": "mine-f", "dv": "dv"}  # method -> loss name
 METHODS = (*NEURAL_LOSSES, "ksg")
@@ -89,16 +90,6 @@ def held_out_rows(n: int, config: TrainConfig) -> tuple[np.ndarray, list[np.ndar
         rng.permutation(len(val_idx))
     perms = [rng.permutation(len(test_idx)) for _ in range(config.eval_shuffles)]
     return test_idx, perms
-
-
-def gaussian_log_ratio(x: np.ndarray, z: np.ndarray, rho: float) -> np.ndarray:
-    """log p(x, z) / (p(x) p(z)) for componentwise-correlated standard Gaussians, per row."""
-    x, z = np.asarray(x, np.float64), np.asarray(z, np.float64)
-    if x.ndim == 1:
-        x, z = x[:, None], z[:, None]
-    c = 1.0 - rho * rho
-    per_dim = (-0.5 * math.log(c) - (x * x - 2 * rho * x * z + z * z) / (2 * c) + (x * x + z * z) / 2)
-    return per_dim.sum(axis=1)
 
 
 def oracle_estimate(x: np.ndarray, z: np.ndarray, log_ratio, method: str, config: TrainConfig,

@@ -185,7 +185,8 @@ class ExplodingLoss(losses.Objective):
 def test_study_table_counts_divergence_without_crashing(monkeypatch):
     monkeypatch.setitem(losses.LOSSES, "exploding", ExplodingLoss)
     cfg = StudyConfig(losses=("dv", "noise", "exploding"), rhos=(0.5,), batch_sizes=(32,),
-                      seeds=(0, 1), n_samples=400, steps=30, eval_every=10, hidden=(16,), n_eval=256)
+                      seeds=(0, 1), n_samples=400, steps=30, eval_every=10, hidden=(16,),
+                      n_eval=256)
     result = run_study(cfg)
     runs = result.runs
     assert len(runs) == 6

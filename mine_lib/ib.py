@@ -438,7 +438,7 @@ def train_ib(images, labels, config: IBConfig | None = None) -> IBRun:
             opt.step()
             sums["loss"] += float(out.total.detach())
             sums["ce"] += float(out.ce.detach())
-            sums["info"] += float(out.info)
+            sums["info"] += float(out.info.detach())
         sched.step()
         n = max(len(batches), 1)
         history["epoch"].append(epoch)

@@ -53,11 +53,13 @@ def test_low_snr_is_the_gaussian_channel(f):
 
 def test_small_noise_limit_for_x_and_sin():
     """As sigma -> 0, I -> h(f(X)) - 1/2 log(2 pi e sigma^2); h(X) = log 2, h(sin X) = log 2 + E log cos X."""
-    sigma = 1e-3
+    # the gap to the limit shrinks like sigma (the edges of the support are blurred over ~sigma):
+    # about 0.002 nats for x and 0.003 for sin x at sigma = 0.002, against I ~ 5.8 nats
+    sigma = 2e-3
     gauss = 0.5 * math.log(2 * math.pi * math.e * sigma ** 2)
-    assert true_mi("x", sigma) == pytest.approx(math.log(2) - gauss, abs=3e-3)
+    assert true_mi("x", sigma) == pytest.approx(math.log(2) - gauss, abs=5e-3)
     e_log_cos = quad(lambda t: math.log(math.cos(t)), 0.0, 1.0)[0]  # E log cos X, X ~ U(-1, 1)
-    assert true_mi("sin(x)", sigma) == pytest.approx(math.log(2) + e_log_cos - gauss, abs=3e-3)
+    assert true_mi("sin(x)", sigma) == pytest.approx(math.log(2) + e_log_cos - gauss, abs=5e-3)
     assert small_noise_limit("sin(x)", sigma) == pytest.approx(math.log(2) + e_log_cos - gauss, abs=1e-6)
     # x^3: h(X^3) = log 2 + log 3 + 2 E log|X| = log 6 - 2
     assert small_noise_limit("x^3", sigma) == pytest.approx(math.log(6) - 2 - gauss, abs=1e-4)

@@ -118,6 +118,16 @@ def test_sample_matches_tasks_and_widens():
     assert np.std(y[:, 0] - np.sin(x[:, 0])) == pytest.approx(0.2, rel=0.03)
 
 
+def test_adaptive_pieces_agree_with_a_fine_grid():
+    from mine_lib.equitability import pieces_for
+
+    assert pieces_for("x", 0.01, -1, 1) == 50  # a straight line needs no more than the floor
+    # x^3: h^2 * 6 / 8 <= 1e-5 with h = 2 / K  ->  K >= 2 * sqrt(6 / 8e-5) = 548
+    assert 540 <= pieces_for("x^3", 0.1, -1, 1) <= 560
+    for f in ("x^3", "sin(x)"):
+        assert true_mi(f, 0.05) == pytest.approx(true_mi(f, 0.05, segments=6000), abs=2e-5)
+
+
 def test_bad_input():
     with pytest.raises(InputError, match="sigma"):
         true_mi("x", 0.0)

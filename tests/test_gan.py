@@ -186,3 +186,33 @@ def test_image_gan_runs_on_stacked_images():
     x = run.snapshots[3]
     assert x.shape == (5, 3, 28, 28) and x.min() >= 0 and x.max() <= 1
     assert np.all(run.history["mi_norm_clipped"] <= run.history["adv_norm"] * (1 + 1e-6))
+
+
+def test_stacked_clip_equals_one_clip_per_model():
+    gen = torch.Generator().manual_seed(0)
+    adv = [torch.randn(3, 4, 5, generator=gen), torch.randn(3, 1, 5, generator=gen)]
+    mi = [torch.randn(3, 4, 5, generator=gen) * 3, torch.randn(3, 1, 5, generator=gen) * 3]
+    mi[0][1] *= 0.01  # model 1: the MI gradient is the smaller one and must stay as it is
+    mi[1][1] *= 0.01
+    stacked = adaptive_clip(adv, mi, n_models=3)
+    norms = model_norms(stacked, 3)
+    for s in range(3):
+        alone = adaptive_clip([g[s] for g in adv], [g[s] for g in mi])
+        assert all(torch.allclose(a, b[s]) for a, b in zip(alone, stacked))
+        assert float(norms[s]) <= float(global_norm([g[s] for g in adv])) * (1 + 1e-6)  # float32
+    assert torch.equal(stacked[0][1], mi[0][1])
+
+
+def test_stacked_training_matches_training_alone():
+    jobs = [(toy_data("25-gaussians"), GANConfig(beta=0.0, seed=0, steps=3, snapshot_at=(3,),
+                                                 snapshot_size=50)),
+            (toy_data("spiral"), GANConfig(beta=1.0, seed=1, steps=3, snapshot_at=(3,),
+                                           snapshot_size=50))]
+    sizes = dict(hidden=(16, 16), critic_hidden=(16,))
+    together = train_toy_gans(jobs, **sizes)
+    alone = train_toy_gan(*jobs[1], **sizes)
+    assert np.allclose(together[1].snapshots[3], alone.snapshots[3], atol=1e-5)
+    assert np.allclose(together[1].history["mi_norm"], alone.history["mi_norm"], rtol=1e-4)
+    assert together[1].label == "spiral, beta=1, seed=1"
+    with pytest.raises(InputError, match="beta and seed only"):
+        train_toy_gans([jobs[0], (jobs[1][0], GANConfig(steps=4))], **sizes)

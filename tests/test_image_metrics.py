@@ -219,3 +219,9 @@ def test_paired_difference_by_hand():
     assert hi - lo == pytest.approx(2 * 1.96 * se, rel=0.2)
     with pytest.raises(InputError, match="paired"):
         im.paired_difference(a, a[:5])
+
+
+def test_ms_ssim_of_identical_channels_equals_the_grey_value():
+    x, y = smooth_images(3, seed=5), smooth_images(3, seed=6)
+    rgb_x, rgb_y = np.repeat(x, 3, axis=1), np.repeat(y, 3, axis=1)
+    assert np.allclose(im.ms_ssim(rgb_x, rgb_y), im.ms_ssim(x, y), atol=1e-12)

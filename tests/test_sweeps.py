@@ -140,6 +140,13 @@ def test_ema_and_batch_studies_label_their_rows():
     assert list(batches["batch_size"]) == [32, 64] and batches["ema_rate"].isna().all()
 
 
+def test_step_noise_ignores_a_trend():
+    steps = np.arange(1000)
+    wiggle = 0.1 * (-1.0) ** steps  # +-0.1 alternating: diff = +-0.2, sd(diff)/sqrt(2) = 0.1414
+    assert sweeps.step_noise(0.01 * steps + wiggle) == pytest.approx(0.2 / math.sqrt(2))
+    assert sweeps.step_noise(0.01 * steps) == pytest.approx(0.0, abs=1e-12)
+
+
 def test_first_step_reaching():
     assert first_step_reaching(np.array([10, 20, 30]), np.array([0.1, 0.5, 0.9]), 0.5) == 20
     assert math.isnan(first_step_reaching(np.array([10, 20]), np.array([0.1, 0.2]), 0.5))

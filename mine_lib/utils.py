@@ -31,7 +31,7 @@ def seed_everything(seed: int) -> torch.Generator:
 
 def ensure_finite(value, what: str, step: int, hint: str = "try a smaller learning rate") -> float:
     """Raise DivergenceError when a training quantity became NaN or infinite."""
-    value = float(value)
+    value = float(value.detach() if isinstance(value, torch.Tensor) else value)
     if not math.isfinite(value):
         raise DivergenceError(f"training diverged at step {step}: {what} became {value}; {hint}")
     return value

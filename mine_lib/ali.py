@@ -265,10 +265,10 @@ def train_ali(images, config: ALIConfig | None = None) -> ALIRun:
 
         if step % cfg.log_every == 0 or step == cfg.steps:
             history["step"].append(step)
-            history["d_loss"].append(float(d_loss))
-            history["adv_loss"].append(float(adv))
+            history["d_loss"].append(float(d_loss.detach()))
+            history["adv_loss"].append(float(adv.detach()))
             history["mi_train"].append(float(bounds.dv_bound(t_joint.detach(), t_marg.detach())))
-            history["l2"].append(float(l2))
+            history["l2"].append(float(l2.detach()))
     net.eval()
     return ALIRun(model=net, config=asdict(cfg), history={k: np.asarray(v) for k, v in history.items()},
                   steps=cfg.steps, seconds=time.perf_counter() - start)

@@ -36,7 +36,7 @@ def estimator_set(name: str, only: str | None):
 def load(path: Path | None) -> pd.DataFrame:
     if path is None or not path.exists():
         return pd.DataFrame(columns=COLUMNS)
-    df = pd.read_csv(path, keep_default_na=False, na_values=["", "nan", "NaN"])
+    df = pd.read_csv(path, keep_default_na=False, na_values=["", "nan", "NaN"], dtype={"error": object})
     df["error"] = df["error"].fillna("").astype(str)
     return df
 

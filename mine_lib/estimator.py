@@ -224,7 +224,7 @@ def train_critic(x, z, config: TrainConfig | None = None, objective: Objective |
         if not torch.isfinite(loss):
             bar.close()
             raise DivergenceError(
-                f"training diverged at step {step}: the {objective.name} loss became {float(loss)}. "
+                f"training diverged at step {step}: the {objective.name} loss became {float(loss.detach())}. "
                 f"Try a smaller learning rate (now {cfg.lr}), a larger batch (now {batch}) "
                 f"or a bounded objective such as 'smile'.")
         optimizer.zero_grad(set_to_none=True)

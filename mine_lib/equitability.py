@@ -8,9 +8,10 @@ and Y has the density p(y) = 1/(high - low) * integral_low^high phi_sigma(y - f(
 The truth therefore depends on f through the distribution of f(X) (Y depends on X only
 through f(X)), so it is NOT the same for x, x^3 and sin x at a given sigma. This module
 computes it by numerical integration: f is replaced by its piecewise-linear interpolant
-on an x grid fine enough that the chords stay within 1e-5 of f, on each piece the x-integral of the Gaussian is exact (a difference of
-normal CDFs), and h(Y) = -integral p log p dy is taken by Simpson's rule on a y grid ten
-points per sigma wide.
+on an x grid fine enough that the chords stay within min(1e-5, sigma / 1000) of f; on
+each piece the x-integral of the Gaussian is exact (a difference of normal CDFs), and
+h(Y) = -integral p log p dy is taken by Simpson's rule on a y grid ten points per sigma
+wide.
 """
 
 from __future__ import annotations

@@ -17,8 +17,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from mine_lib.benchmark import (COLUMNS, default_candidates, default_estimators, run_one,
-                                solved_summary, task_means)
+from mine_lib.experiments.benchmark import (
+    COLUMNS,
+    default_candidates,
+    default_estimators,
+    run_one,
+    solved_summary,
+    task_means,
+)
 from mine_lib.tasks import benchmark_tasks, staircase_tasks
 
 

@@ -1,4 +1,8 @@
-"""mine_lib: Mutual Information Neural Estimation and friends."""
+"""mine_lib: Mutual Information Neural Estimation and friends.
+
+Layer: library (what ``import mine_lib`` gives a user). May import only other library
+modules, never ``mine_lib.experiments``.
+"""
 
 __version__ = "0.1.0"
 

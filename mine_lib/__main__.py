@@ -1,4 +1,8 @@
-"""Command line: ``python -m mine_lib estimate X Z [--method mine] [--seed 0] [--json]``."""
+"""Command line: ``python -m mine_lib estimate X Z [--method mine] [--seed 0] [--json]``.
+
+Layer: library (the command line). May import only other library
+modules, never ``mine_lib.experiments``.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import MineError, InputError
+from .errors import InputError, MineError
 from .estimator import estimate_mi, methods
 
 

@@ -4,6 +4,9 @@ Scores are the critic's values T(x, z). ``t_joint`` holds scores on pairs drawn 
 joint P_XZ; ``t_marg`` holds scores on pairs from the product of marginals P_X x P_Z (any
 shape: every element is one marginal sample). A score matrix ``scores[i, j] = T(x_i, z_j)``
 has the joint pairs on its diagonal. Every function returns a 0-d tensor, in nats.
+
+Layer: library (what ``import mine_lib`` gives a user). May import only other library
+modules, never ``mine_lib.experiments``.
 """
 
 from __future__ import annotations

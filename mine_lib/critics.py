@@ -1,10 +1,13 @@
-"""Statistics networks ("critics") T(x, z)."""
+"""Statistics networks ("critics") T(x, z).
+
+Layer: library (what ``import mine_lib`` gives a user). May import only other library
+modules, never ``mine_lib.experiments``.
+"""
 
 from __future__ import annotations
 
 import torch
 from torch import Tensor, nn
-
 
 ACTIVATIONS = {"relu": nn.ReLU, "elu": nn.ELU, "softplus": nn.Softplus, "tanh": nn.Tanh}
 

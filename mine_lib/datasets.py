@@ -12,6 +12,9 @@ images and the labels of the split wins):
 Each file may be gzipped (``train-images-idx3-ubyte.gz``) or not (``train-images-idx3-ubyte``,
 or LeCun's ``train-images.idx3-ubyte``). Every file is checked against the checksum table
 below before it is used.
+
+Layer: library (what ``import mine_lib`` gives a user). May import only other library
+modules, never ``mine_lib.experiments``.
 """
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-"""Exceptions with messages meant for people, not tracebacks."""
+"""Exceptions with messages meant for people, not tracebacks.
+
+Layer: library (what ``import mine_lib`` gives a user). May import only other library
+modules, never ``mine_lib.experiments``.
+"""
 
 
 class MineError(Exception):

@@ -1,4 +1,8 @@
-"""The critic trainer and the public ``estimate_mi``."""
+"""The critic trainer and the public ``estimate_mi``.
+
+Layer: library (what ``import mine_lib`` gives a user). May import only other library
+modules, never ``mine_lib.experiments``.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from tqdm.auto import tqdm
 
 from .critics import ACTIVATIONS, CRITICS, make_critic
 from .errors import DivergenceError, InputError
-from .losses import LOSSES, Objective, make_loss
+from .objectives import LOSSES, Objective, make_loss
 from .utils import pick_device
 
 MIN_ROWS = 50  # a neural estimate needs train, validation and test samples

@@ -7,6 +7,9 @@ Kraskov, Stoegbauer & Grassberger, "Estimating mutual information", Phys. Rev. E
 where eps_i is the max-norm distance from sample i to its k-th neighbour in the joint
 space (x, z), and n_x(i), n_z(i) count the other samples strictly closer than eps_i to
 sample i in the x space and in the z space.
+
+Layer: library (what ``import mine_lib`` gives a user). May import only other library
+modules, never ``mine_lib.experiments``.
 """
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-"""Samplers whose mutual information is known in closed form."""
+"""Samplers whose mutual information is known in closed form.
+
+Layer: library (what ``import mine_lib`` gives a user). May import only other library
+modules, never ``mine_lib.experiments``.
+"""
 
 from __future__ import annotations
 

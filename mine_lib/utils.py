@@ -1,4 +1,8 @@
-"""Small helpers shared by the trainers."""
+"""Small helpers shared by the trainers.
+
+Layer: library (what ``import mine_lib`` gives a user). May import only other library
+modules, never ``mine_lib.experiments``.
+"""
 
 from __future__ import annotations
 

@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from mine_lib import ali
 from mine_lib.errors import DivergenceError, InputError
+from mine_lib.experiments import ali
 
 
 def patterns(n_per: int = 50, seed: int = 0) -> np.ndarray:

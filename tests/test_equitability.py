@@ -11,9 +11,18 @@ from scipy.integrate import quad
 from scipy.special import ndtr
 
 from mine_lib import InputError, TrainConfig
-from mine_lib.equitability import (equitability_study, log_density_ratio, output_density, output_entropy,
-                                   sample, small_noise_limit, spread_across_functions, tracks_truth,
-                                   true_mi, y_grid)
+from mine_lib.experiments.equitability import (
+    equitability_study,
+    log_density_ratio,
+    output_density,
+    output_entropy,
+    sample,
+    small_noise_limit,
+    spread_across_functions,
+    tracks_truth,
+    true_mi,
+    y_grid,
+)
 from mine_lib.tasks import functional_noise
 
 NAMES = ("x", "x^3", "sin(x)")
@@ -119,7 +128,7 @@ def test_sample_matches_tasks_and_widens():
 
 
 def test_adaptive_pieces_agree_with_a_fine_grid():
-    from mine_lib.equitability import pieces_for
+    from mine_lib.experiments.equitability import pieces_for
 
     assert pieces_for("x", 0.01, -1, 1) == 50  # a straight line needs no more than the floor
     # x^3: h^2 * 6 / 8 <= 1e-5 with h = 2 / K  ->  K >= 2 * sqrt(6 / 8e-5) = 548

@@ -8,12 +8,25 @@ import torch
 from torch import nn
 
 from mine_lib import DivergenceError, InputError
-from mine_lib.gan import (GANConfig, GANNets, adaptive_clip, code_mi, critic_mi, global_norm,
-                          grid_gaussians, model_norms, spiral_gaussians, toy_data,
-                          toy_discriminator, toy_nets, train_gan, train_image_gan,
-                          train_toy_gan, train_toy_gans)
 from mine_lib.critics import ConcatCritic, mlp
-
+from mine_lib.experiments.gan import (
+    GANConfig,
+    GANNets,
+    adaptive_clip,
+    code_mi,
+    critic_mi,
+    global_norm,
+    grid_gaussians,
+    model_norms,
+    spiral_gaussians,
+    toy_data,
+    toy_discriminator,
+    toy_nets,
+    train_gan,
+    train_image_gan,
+    train_toy_gan,
+    train_toy_gans,
+)
 
 # ---------------------------------------------------------------- data
 

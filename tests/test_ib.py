@@ -8,10 +8,11 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from mine_lib import bounds, ib
+from mine_lib import bounds
 from mine_lib.critics import ConcatCritic
 from mine_lib.errors import DivergenceError, InputError
-from mine_lib.losses import MineLoss
+from mine_lib.experiments import ib
+from mine_lib.objectives import MineLoss
 
 DX, CODE = 20, 6
 SMALL = ib.IBConfig(hidden=(16,), code_dim=CODE, critic_hidden=(16,), noise_dim=5,

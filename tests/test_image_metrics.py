@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from mine_lib import classifier, image_metrics as im
 from mine_lib.errors import InputError
+from mine_lib.experiments import classifier
+from mine_lib.experiments import image_metrics as im
 
 C1, C2 = (0.01) ** 2, (0.03) ** 2
 

@@ -8,9 +8,15 @@ import torch
 from torch import nn
 
 from mine_lib import InputError
-from mine_lib.gan import grid_gaussians
-from mine_lib.modes import (assign_modes, kl_to_uniform, label_metrics, mode_metrics,
-                            stacked_labels, stacked_metrics)
+from mine_lib.experiments.gan import grid_gaussians
+from mine_lib.experiments.modes import (
+    assign_modes,
+    kl_to_uniform,
+    label_metrics,
+    mode_metrics,
+    stacked_labels,
+    stacked_metrics,
+)
 
 CORNERS = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0], [10.0, 10.0]])
 

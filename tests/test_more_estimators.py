@@ -11,13 +11,18 @@ import pandas as pd
 import pytest
 import torch
 
-from mine_lib import InputError, estimate_mi
-from mine_lib import bounds
+from mine_lib import InputError, bounds, estimate_mi
 from mine_lib.__main__ import main
-from mine_lib.benchmark import (Estimator, is_solved, log_ratio, run_benchmark, solved_summary,
-                                task_means)
 from mine_lib.estimator import estimate_with_uncertainty, methods
-from mine_lib.losses import InfoNCELoss, JSLoss, SmileLoss
+from mine_lib.experiments.benchmark import (
+    Estimator,
+    is_solved,
+    log_ratio,
+    run_benchmark,
+    solved_summary,
+    task_means,
+)
+from mine_lib.objectives import InfoNCELoss, JSLoss, SmileLoss
 from mine_lib.tasks import benchmark_tasks, correlated_gaussian, gaussian_mi
 
 SHORT = dict(hidden=(64, 64), lr=1e-3, max_steps=600, eval_every=50, patience=6)

@@ -4,8 +4,9 @@ import json
 
 import pytest
 
-from mine_lib import InputError, profiles
-from mine_lib.results import save_results
+from mine_lib import InputError
+from mine_lib.experiments import profiles
+from mine_lib.experiments.results import save_results
 
 
 def test_profile_from_environment(monkeypatch):

@@ -1,4 +1,4 @@
-"""The seed report's six losses (mine_lib.seed_losses) and the loss study runner."""
+"""The seed report's six losses (mine_lib.objectives) and the loss study runner."""
 
 import math
 
@@ -6,11 +6,18 @@ import numpy as np
 import pytest
 import torch
 
-from mine_lib import bounds, losses, seed_losses
+from mine_lib import bounds, objectives
 from mine_lib.errors import InputError
 from mine_lib.estimator import TrainConfig, train_critic
-from mine_lib.loss_study import (StudyConfig, compare, first_within, jitter, run_study,
-                                 running_mean, summarise)
+from mine_lib.experiments.loss_study import (
+    StudyConfig,
+    compare,
+    first_within,
+    jitter,
+    run_study,
+    running_mean,
+    summarise,
+)
 from mine_lib.tasks import correlated_gaussian
 
 TJ = torch.tensor([1.0, 2.0, 4.0], dtype=torch.float64)
@@ -27,15 +34,15 @@ def grads(loss_fn, tj, tm):
 
 def test_every_seed_loss_is_registered_and_read_out_with_dv():
     for name in ("eam", "softplus", "clipped", "lse", "lse-corrected", "regularised", "noise"):
-        loss = losses.make_loss(name)
+        loss = objectives.make_loss(name)
         assert loss.name == name
-        assert isinstance(loss, losses.Objective)
+        assert isinstance(loss, objectives.Objective)
         assert math.isclose(float(loss.estimate(TJ, TM)), DV, rel_tol=1e-12)
 
 
 def test_eam_gradient_is_the_papers_moving_average_gradient():
     rate = 0.2
-    eam, mine = seed_losses.EAMLoss(rate=rate), losses.MineLoss(rate=rate)
+    eam, mine = objectives.EAMLoss(rate=rate), objectives.MineLoss(rate=rate)
     tj = torch.tensor([0.5, 1.5], dtype=torch.float64)
     batches = [torch.tensor(b, dtype=torch.float64) for b in ([0.0, 0.0], [1.0, 2.0], [-1.0, 3.0])]
     avg = None
@@ -50,25 +57,25 @@ def test_eam_gradient_is_the_papers_moving_average_gradient():
 
 
 def test_eam_reset_and_rate_check():
-    loss = seed_losses.EAMLoss()
+    loss = objectives.EAMLoss()
     loss(TJ, TM)
     loss.reset()
     assert loss.avg is None
     with pytest.raises(ValueError, match="rate"):
-        seed_losses.EAMLoss(rate=0.0)
+        objectives.EAMLoss(rate=0.0)
 
 
 def test_softplus_value_by_hand():
-    loss = seed_losses.SoftplusLoss()
+    loss = objectives.SoftplusLoss()
     expected = 7.0 / 3.0 - math.log1p(math.exp(3.0))  # softplus(E[e^t]) = log(1 + e^3)
     assert math.isclose(float(loss(TJ, TM)), -expected, rel_tol=1e-12)
     assert float(loss.written_value(TJ, TM)) <= DV - 1.0  # at most DV - 1, as derived
 
 
 def test_softplus_fixed_point_pins_the_offset_and_costs_a_star_nats():
-    a_star = seed_losses.softplus_fixed_point()
+    a_star = objectives.softplus_fixed_point()
     assert math.isclose(a_star / (1 + math.exp(-a_star)), 1.0, rel_tol=1e-12)  # A* sigmoid(A*) = 1
-    loss = seed_losses.SoftplusLoss()
+    loss = objectives.SoftplusLoss()
     tj, tm = torch.tensor([0.3, 0.7], dtype=torch.float64), torch.zeros(4, dtype=torch.float64)
 
     def slope(c: float) -> float:  # d(loss)/d(offset) when every score is shifted by c
@@ -84,11 +91,11 @@ def test_softplus_fixed_point_pins_the_offset_and_costs_a_star_nats():
 
 
 def test_clipped_is_dv_with_a_gradient_clip():
-    loss = seed_losses.ClippedLoss(max_norm=0.5)
+    loss = objectives.ClippedLoss(max_norm=0.5)
     assert loss.grad_clip == 0.5
     assert math.isclose(float(loss(TJ, TM)), -DV, rel_tol=1e-12)
     with pytest.raises(ValueError, match="max_norm"):
-        seed_losses.ClippedLoss(max_norm=-1.0)
+        objectives.ClippedLoss(max_norm=-1.0)
 
 
 def test_trainer_clips_the_gradient_norm(monkeypatch):
@@ -105,17 +112,17 @@ def test_trainer_clips_the_gradient_norm(monkeypatch):
     monkeypatch.setattr(torch.nn.utils, "clip_grad_norm_", recording)
     x, z = correlated_gaussian(400, 2, 0.9, seed=0)
     cfg = TrainConfig(hidden=(16,), batch_size=64, max_steps=20, eval_every=10, seed=0)
-    train_critic(x, z, cfg, seed_losses.ClippedLoss(max_norm=0.01))
+    train_critic(x, z, cfg, objectives.ClippedLoss(max_norm=0.01))
     assert len(seen) == 20  # once per step
     assert all(m == 0.01 and after <= 0.01 * (1 + 1e-4) for m, _, after in seen)
     assert any(before > 0.01 for _, before, _ in seen)  # the clip was active
     seen.clear()
-    train_critic(x, z, cfg, losses.DVLoss())
+    train_critic(x, z, cfg, objectives.DVLoss())
     assert seen == []  # the plain DV loss is not clipped
 
 
 def test_lse_as_written_differs_from_dv_by_max_minus_log_n():
-    loss = seed_losses.LSELoss()
+    loss = objectives.LSELoss()
     gap = float(loss.written_value(TJ, TM)) - DV
     assert math.isclose(gap, math.log(6.0) - math.log(3.0), rel_tol=1e-12)  # max(t) - log N
     # not a bound: a constant critic on independent data (MI = 0) scores max(t) - log N > 0
@@ -124,40 +131,40 @@ def test_lse_as_written_differs_from_dv_by_max_minus_log_n():
 
 
 def test_lse_gradient_has_an_extra_push_on_the_max():
-    _, g_dv = grads(losses.DVLoss(), TJ, TM)
-    _, g_lse = grads(seed_losses.LSELoss(), TJ, TM)
-    _, g_detached = grads(seed_losses.LSELoss(detach_max=True), TJ, TM)
+    _, g_dv = grads(objectives.DVLoss(), TJ, TM)
+    _, g_lse = grads(objectives.LSELoss(), TJ, TM)
+    _, g_detached = grads(objectives.LSELoss(detach_max=True), TJ, TM)
     push = torch.tensor([0.0, 0.0, -1.0], dtype=torch.float64)  # minus: the loss is -value
     assert torch.allclose(g_lse, g_dv + push)
     assert torch.allclose(g_detached, g_dv)
 
 
 def test_lse_corrected_equals_dv_and_stays_finite():
-    loss = seed_losses.LSECorrectedLoss()
+    loss = objectives.LSECorrectedLoss()
     assert math.isclose(float(loss(TJ, TM)), -DV, rel_tol=1e-12)
     _, g = grads(loss, TJ, TM)
-    _, g_dv = grads(losses.DVLoss(), TJ, TM)
+    _, g_dv = grads(objectives.DVLoss(), TJ, TM)
     assert torch.allclose(g, g_dv)
     big = torch.tensor([1e4, -1e4, 0.0])  # float32: e^1e4 would overflow without the shift
     assert math.isclose(float(loss(big, big)), -(0.0 - (1e4 - math.log(3.0))), rel_tol=1e-6)
 
 
 def test_regularised_value_by_hand():
-    loss = seed_losses.RegularisedLoss(lam=0.01)
+    loss = objectives.RegularisedLoss(lam=0.01)
     penalty = 0.01 * (1.0 + 4.0 + 36.0)  # ||e^t||^2 summed over the batch
     assert math.isclose(float(loss(TJ, TM)), -DV + penalty, rel_tol=1e-12)
     assert float(loss.written_value(TJ, TM)) < DV  # a looser, still valid, bound
     with pytest.raises(ValueError, match="lam"):
-        seed_losses.RegularisedLoss(lam=0.0)
+        objectives.RegularisedLoss(lam=0.0)
 
 
 def test_noise_changes_the_value_not_the_gradient_nor_the_readout():
-    loss = seed_losses.NoiseLoss(sigma=1.0, seed=3)
+    loss = objectives.NoiseLoss(sigma=1.0, seed=3)
     values = torch.stack([loss(TJ, TM) for _ in range(4000)])
     assert float(values.std()) > 0.3  # the value is noisy: sd sigma / sqrt(3) = 0.58
     assert abs(float(values.mean()) + DV) < 0.05  # and unbiased for -DV (4 standard errors)
     gj, gm = grads(loss, TJ, TM)
-    gj_dv, gm_dv = grads(losses.DVLoss(), TJ, TM)
+    gj_dv, gm_dv = grads(objectives.DVLoss(), TJ, TM)
     assert torch.equal(gj, gj_dv) and torch.allclose(gm, gm_dv)
     readouts = {float(loss.estimate(TJ, TM)) for _ in range(5)}
     assert readouts == {float(bounds.dv_bound(TJ, TM))}  # noise-free and equal to DV
@@ -175,7 +182,7 @@ def test_curve_helpers():
     assert math.isclose(jitter([9.0, 9.0, 1.0, 2.0, 0.0, 3.0]), (2 + 3) / 2)  # second half only
 
 
-class ExplodingLoss(losses.Objective):
+class ExplodingLoss(objectives.Objective):
     name = "exploding"
 
     def __call__(self, t_joint, t_marg):
@@ -183,7 +190,7 @@ class ExplodingLoss(losses.Objective):
 
 
 def test_study_table_counts_divergence_without_crashing(monkeypatch):
-    monkeypatch.setitem(losses.LOSSES, "exploding", ExplodingLoss)
+    monkeypatch.setitem(objectives.LOSSES, "exploding", ExplodingLoss)
     cfg = StudyConfig(losses=("dv", "noise", "exploding"), rhos=(0.5,), batch_sizes=(32,),
                       seeds=(0, 1), n_samples=400, steps=30, eval_every=10, hidden=(16,),
                       n_eval=256)

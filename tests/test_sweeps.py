@@ -9,12 +9,22 @@ import pandas as pd
 import pytest
 import torch
 
-from mine_lib import DivergenceError, InputError, TrainConfig, sweeps
+from mine_lib import DivergenceError, InputError, TrainConfig
 from mine_lib.bounds import dv_bound
 from mine_lib.estimator import standardize, train_critic
-from mine_lib.sweeps import (batch_size_study, ema_rate_study, first_step_reaching, gaussian_log_ratio,
-                             gaussian_sweep, held_out_rows, iteration_curves, oracle_estimate, summarize,
-                             worst_error)
+from mine_lib.experiments import sweeps
+from mine_lib.experiments.sweeps import (
+    batch_size_study,
+    ema_rate_study,
+    first_step_reaching,
+    gaussian_log_ratio,
+    gaussian_sweep,
+    held_out_rows,
+    iteration_curves,
+    oracle_estimate,
+    summarize,
+    worst_error,
+)
 from mine_lib.tasks import correlated_gaussian, gaussian_mi
 
 TINY = TrainConfig(hidden=(32, 32), batch_size=128, lr=1e-3, max_steps=120, eval_every=40,

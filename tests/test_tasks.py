@@ -8,10 +8,22 @@ import pytest
 from scipy import integrate, stats
 
 from mine_lib.errors import InputError
-from mine_lib.tasks import (SPIRAL_SPEED, TRANSFORMS, additive_noise_mi, additive_noise_pair,
-                            benchmark_tasks, gaussian_mi, rho_for_mi, spiral, staircase_tasks,
-                            student_t_correction, student_t_mi, student_t_pair, transformed,
-                            gaussian_task)
+from mine_lib.tasks import (
+    SPIRAL_SPEED,
+    TRANSFORMS,
+    additive_noise_mi,
+    additive_noise_pair,
+    benchmark_tasks,
+    gaussian_mi,
+    gaussian_task,
+    rho_for_mi,
+    spiral,
+    staircase_tasks,
+    student_t_correction,
+    student_t_mi,
+    student_t_pair,
+    transformed,
+)
 
 
 def mi_by_integration(log_joint, log_px, log_pz) -> float:

@@ -1,4 +1,4 @@
-"""mine_lib.theory against closed forms, limits, independent estimators and autograd."""
+"""mine_lib.experiments.theory against closed forms, limits, independent estimators and autograd."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import pytest
 import torch
 from scipy import stats
 
-from mine_lib import losses, theory
+from mine_lib import objectives
 from mine_lib.critics import ConcatCritic
 from mine_lib.errors import InputError
+from mine_lib.experiments import theory
 from mine_lib.ksg import ksg_mi
 from mine_lib.tasks import correlated_gaussian, gaussian_mi, gaussian_task
 
@@ -195,7 +196,7 @@ def autograd_mean_gradient(critic, objective, xj, zj, xm, zm, joint_idx, marg_id
 
 
 @pytest.mark.parametrize("method, objective", [
-    ("dv", losses.DVLoss()), ("mine", losses.MineLoss(rate=0.3)), ("mine-f", losses.NWJLoss()),
+    ("dv", objectives.DVLoss()), ("mine", objectives.MineLoss(rate=0.3)), ("mine-f", objectives.NWJLoss()),
 ])
 def test_batch_weights_reproduce_the_objectives_gradients(method, objective):
     torch.manual_seed(0)

@@ -7,7 +7,7 @@ like x. Two remedies share one training loop here:
 
 - "ali+mine" (Belghazi et al. 2018) adds beta * I_q(x, z) to the encoder/generator
   objective, estimated by a MINE statistics network T(x, z) with the paper's
-  moving-average gradient correction (``losses.MineLoss``);
+  moving-average gradient correction (``objectives.MineLoss``);
 - "alice-l2" (Li et al. 2017) adds lambda * ||x - G(z)||^2, z ~ q(z|x), summed over
   pixels and averaged over images.
 
@@ -18,6 +18,9 @@ for all three; only "ali+mine" sends its gradient into the encoder.
 
 Images are any (n, C, H, W) float tensor in [0, 1] (uint8 0..255 and (n, H, W) are also
 accepted); the networks are multilayer perceptrons on the flattened image.
+
+Layer: the book's experiments. May import the library and other experiment modules;
+the library never imports this one.
 """
 
 from __future__ import annotations
@@ -31,12 +34,12 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from . import bounds
-from .critics import ConcatCritic
-from .errors import InputError
+from .. import bounds
+from ..critics import ConcatCritic
+from ..errors import InputError
+from ..objectives import MineLoss
+from ..utils import ensure_finite, pick_device, seed_everything
 from .image_metrics import as_images
-from .losses import MineLoss
-from .utils import ensure_finite, pick_device, seed_everything
 
 MODELS = ("ali", "ali+mine", "alice-l2")
 

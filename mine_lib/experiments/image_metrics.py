@@ -12,6 +12,9 @@ the chapter reports their means.
   classifier's accuracy on the reconstructions.
 - ``ms_ssim``: multi-scale structural similarity (Wang, Simoncelli & Bovik 2003), 1 for
   identical images. Adapted to 28x28 images, see ``ms_ssim``.
+
+Layer: the book's experiments. May import the library and other experiment modules;
+the library never imports this one.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from .errors import InputError
+from ..errors import InputError
 
 # Wang et al. (2003): exponents of scales 1 (finest) .. 5 (coarsest), fitted to human ratings.
 MS_SSIM_WEIGHTS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)

@@ -12,6 +12,9 @@ on an x grid fine enough that the chords stay within min(1e-5, sigma / 1000) of 
 each piece the x-integral of the Gaussian is exact (a difference of normal CDFs), and
 h(Y) = -integral p log p dy is taken by Simpson's rule on a y grid ten points per sigma
 wide.
+
+Layer: the book's experiments. May import the library and other experiment modules;
+the library never imports this one.
 """
 
 from __future__ import annotations
@@ -24,10 +27,10 @@ import pandas as pd
 from scipy.integrate import simpson
 from scipy.special import ndtr
 
-from .errors import InputError
-from .estimator import TrainConfig
+from ..errors import InputError
+from ..estimator import TrainConfig
+from ..tasks import FUNCTIONS, functional_noise
 from .sweeps import check_methods, oracle_estimate, run_method
-from .tasks import FUNCTIONS, functional_noise
 
 Function = str | Callable[[np.ndarray], np.ndarray]
 PAPER_DOMAIN = (-1.0, 1.0)  # X ~ U(-1, 1), as in tasks.functional_noise

@@ -1,4 +1,8 @@
-"""Each chapter's headline numbers, written to $MINE_RESULTS_DIR/<chapter>.json."""
+"""Each chapter's headline numbers, written to $MINE_RESULTS_DIR/<chapter>.json.
+
+Layer: the book's experiments. May import the library and other experiment modules;
+the library never imports this one.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from . import __version__, profiles
+from .. import __version__
+from . import profiles
 
 
 def results_dir() -> Path:

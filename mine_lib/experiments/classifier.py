@@ -2,6 +2,9 @@
 
 The GAN chapter uses it to label each channel of stacked-MNIST samples; the ALI chapter
 uses it to measure reconstruction accuracy.
+
+Layer: the book's experiments. May import the library and other experiment modules;
+the library never imports this one.
 """
 
 from __future__ import annotations
@@ -10,8 +13,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from .errors import InputError
-from .utils import ensure_finite, pick_device, seed_everything
+from ..errors import InputError
+from ..utils import ensure_finite, pick_device, seed_everything
 
 
 class DigitClassifier(nn.Module):

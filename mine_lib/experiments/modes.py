@@ -8,6 +8,9 @@ number of modes covered and the KL divergence of the histogram to the uniform on
 Stacked MNIST: a classifier labels each of the three channels; the mode is
 ``100 * d0 + 10 * d1 + d2`` (1000 modes). A mode is captured when at least one sample
 lands in it, and the KL is taken between the mode histogram and the uniform one.
+
+Layer: the book's experiments. May import the library and other experiment modules;
+the library never imports this one.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import InputError
+from ..errors import InputError
 
 
 @dataclass

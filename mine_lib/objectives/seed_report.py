@@ -5,6 +5,8 @@ Each class trains the critic with the report's formula as written. Every one is 
 with, so that the losses are compared on one valid bound. Where the report's formula is
 itself offered as an MI value, ``written_value`` gives it (no gradient, no state change).
 The report states no hyper-parameters; the defaults here are stated in each class.
+
+Layer: library. Imports ``base``, ``paper`` (DV, which one loss extends) and ``mine_lib.bounds``.
 Scores ``t_marg`` of the marginal pairs are the ``t`` inside the report's ``e^t``.
 """
 
@@ -17,8 +19,9 @@ import torch.nn.functional as F
 from scipy.optimize import brentq
 from torch import Tensor
 
-from . import bounds
-from .losses import DVLoss, Objective
+from .. import bounds
+from .base import Objective, register
+from .paper import DVLoss
 
 
 def _check_positive(name: str, value: float) -> float:
@@ -171,3 +174,6 @@ SEED_LOSSES: dict[str, type[Objective]] = {
     "regularised": RegularisedLoss,
     "noise": NoiseLoss,
 }
+
+for _name, _cls in SEED_LOSSES.items():
+    register(_name)(_cls)

@@ -20,13 +20,16 @@ compares:
   ``beta`` times KL(N(mu(x), sigma(x)^2) || N(0, I)), an upper bound on I(X; Z);
 - ``"mine"``: MINE-IB: ``beta`` times MINE's Donsker-Varadhan estimate of I(X; Z), from a
   statistics network T(x, z) trained alongside by maximising the DV bound with the paper's
-  moving-average gradient correction (``losses.MineLoss``).
+  moving-average gradient correction (``objectives.MineLoss``).
 
 Encoders (``encoder=``): ``"deterministic"`` z = f(x); and three stochastic ones, as in the
 paper: ``"gaussian"`` z = mu(x) + sigma(x) * eps; ``"additive"`` z = f(x + s * eps) with a
 fixed ``input_noise`` s; ``"propagated"`` z = f([x, eps]) with ``noise_dim`` extra inputs.
 Stochastic encoders stay stochastic at test time: ``evaluate`` averages the predicted
 probabilities over ``eval_samples`` draws (Alemi et al. use 12).
+
+Layer: the book's experiments. May import the library and other experiment modules;
+the library never imports this one.
 """
 
 from __future__ import annotations
@@ -42,11 +45,11 @@ from scipy import stats
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from . import bounds
-from .critics import ConcatCritic, mlp
-from .errors import InputError
-from .losses import MineLoss
-from .utils import ensure_finite, pick_device, seed_everything
+from .. import bounds
+from ..critics import ConcatCritic, mlp
+from ..errors import InputError
+from ..objectives import MineLoss
+from ..utils import ensure_finite, pick_device, seed_everything
 
 REGULARIZERS = ("none", "dropout", "confidence", "label-smoothing", "vib", "mine")
 ENCODERS = ("deterministic", "gaussian", "additive", "propagated")

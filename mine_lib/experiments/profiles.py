@@ -1,10 +1,14 @@
-"""Run profiles: one code path, three sizes. Chosen with the MINE_PROFILE variable."""
+"""Run profiles: one code path, three sizes. Chosen with the MINE_PROFILE variable.
+
+Layer: the book's experiments. May import the library and other experiment modules;
+the library never imports this one.
+"""
 
 from __future__ import annotations
 
 import os
 
-from .errors import InputError
+from ..errors import InputError
 
 PROFILES = ("smoke", "standard", "paper")
 DEFAULT = "standard"

@@ -8,6 +8,9 @@ method sees the same sample for a given seed.
 
 A neural run whose training diverges (NaN or infinity) is kept as a row with
 ``status = "diverged"`` and a NaN estimate, so that a table cannot hide it.
+
+Layer: the book's experiments. May import the library and other experiment modules;
+the library never imports this one.
 """
 
 from __future__ import annotations
@@ -20,11 +23,11 @@ from typing import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from .bounds import dv_bound, nwj_bound
-from .errors import DivergenceError, InputError
-from .estimator import MIEstimate, TrainConfig, split_rows, train_critic
-from .ksg import ksg_mi
-from .tasks import correlated_gaussian, gaussian_mi
+from ..bounds import dv_bound, nwj_bound
+from ..errors import DivergenceError, InputError
+from ..estimator import MIEstimate, TrainConfig, split_rows, train_critic
+from ..ksg import ksg_mi
+from ..tasks import correlated_gaussian, gaussian_mi
 from .theory import gaussian_log_ratio
 
 NEURAL_LOSSES = {"mine": "mine", "mine-f": "mine-f", "dv": "dv"}  # method -> loss name

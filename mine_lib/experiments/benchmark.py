@@ -2,6 +2,9 @@
 
 A task is solved when |log(estimate / true)| < log 1.5 (the criterion of Czyz et al.,
 "Beyond Normality", NeurIPS 2023), judged on the mean estimate over seeds.
+
+Layer: the book's experiments. May import the library and other experiment modules;
+the library never imports this one.
 """
 
 from __future__ import annotations
@@ -14,9 +17,9 @@ from typing import Callable, Iterable
 import numpy as np
 import pandas as pd
 
-from .errors import DivergenceError, InputError
-from .estimator import estimate_mi
-from .tasks import Task
+from ..errors import DivergenceError, InputError
+from ..estimator import estimate_mi
+from ..tasks import Task
 
 SOLVED_RATIO = 1.5  # |log(estimate / true)| < log(SOLVED_RATIO)
 COLUMNS = ["task", "family", "dim_x", "dim_z", "true_mi", "estimator", "method", "seed", "n",

@@ -1,4 +1,8 @@
-"""The book's shared figure style."""
+"""The book's shared figure style.
+
+Layer: the book's experiments. May import the library and other experiment modules;
+the library never imports this one.
+"""
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ The generator G maps noise eps and a code c to a sample. Its objective is
 
 where the MI term is estimated by a MINE statistics network T(x, c) trained alongside
 (Donsker-Varadhan bound with the paper's moving-average gradient correction,
-``losses.MineLoss``). The MI gradient for G is scaled so that its norm never exceeds
+``objectives.MineLoss``). The MI gradient for G is scaled so that its norm never exceeds
 the norm of the adversarial gradient (adaptive clipping, ``adaptive_clip``); both norms
 are global norms over all of G's parameters. beta = 0 gives the plain GAN on the same
 code path (T is still trained, so its MI readout is available for both).
@@ -16,6 +16,9 @@ small DCGAN networks, the clipping function and one training loop for all of the
 loop trains S models at once (every tensor shaped (S, batch, ...)): the toy experiments
 stack all their runs (datasets x beta x seeds) into one batched computation, which on a
 CPU costs little more than a single run; the DCGAN runs as a stack of one.
+
+Layer: the book's experiments. May import the library and other experiment modules;
+the library never imports this one.
 """
 
 from __future__ import annotations
@@ -29,10 +32,10 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from . import bounds, losses
-from .critics import ConcatCritic, mlp
-from .errors import InputError
-from .utils import ensure_finite, pick_device, seed_everything
+from .. import bounds, objectives
+from ..critics import ConcatCritic, mlp
+from ..errors import InputError
+from ..utils import ensure_finite, pick_device, seed_everything
 
 # ---------------------------------------------------------------- toy data
 
@@ -447,7 +450,7 @@ def train_models(models: Models, samplers: Sequence[Callable], configs: Sequence
     opt_g = torch.optim.Adam(models.g_params, lr=cfg.lr, **opt)
     opt_d = torch.optim.Adam(models.d_params, lr=cfg.lr, **opt)
     opt_t = torch.optim.Adam(models.t_params, lr=cfg.critic_lr, **opt)
-    mines = [losses.MineLoss(rate=cfg.ema_rate) for _ in range(S)]
+    mines = [objectives.MineLoss(rate=cfg.ema_rate) for _ in range(S)]
     names = ("d_loss", "g_adv", "mi", "adv_norm", "mi_norm", "mi_norm_clipped")
     curves = {k: torch.zeros(cfg.steps, S) for k in names}
     snapshots: list[dict[int, np.ndarray]] = [{} for _ in range(S)]
@@ -638,7 +641,7 @@ def critic_mi(run: GANRun, n: int = 5000, seed: int = 1, shuffles: int = 5) -> f
 
 def code_mi(nets: GANNets, n: int = 4000, seed: int = 0, **options) -> float:
     """I(G([eps, c]); c) in nats, by a fresh MINE estimate (``estimate_mi``) on n samples."""
-    from .estimator import estimate_mi
+    from ..estimator import estimate_mi
 
     x, c = generate(nets, n, seed=seed, return_code=True)
     return estimate_mi(x.reshape(n, -1), c, method="mine", seed=seed, **options).mi

@@ -12,6 +12,9 @@ Three groups of functions, one per chapter:
   measured against the full-sample gradient, and a consistency sweep over the sample size.
 
 Every function returns plain numbers, numpy arrays or lists of dicts (one dict per row).
+
+Layer: the book's experiments. May import the library and other experiment modules;
+the library never imports this one.
 """
 
 from __future__ import annotations
@@ -24,11 +27,11 @@ import torch
 from scipy import signal, special, stats
 from scipy.spatial.distance import cdist
 
-from . import bounds
-from .errors import InputError
-from .estimator import as_matrix, estimate_mi
-from .ksg import ksg_mi
-from .tasks import Task, correlated_gaussian, gaussian_mi
+from .. import bounds
+from ..errors import InputError
+from ..estimator import as_matrix, estimate_mi
+from ..ksg import ksg_mi
+from ..tasks import Task, correlated_gaussian, gaussian_mi
 
 # ================================================================ Gaussian density ratio
 
@@ -313,7 +316,7 @@ def per_batch_weights(scores: np.ndarray, idx: np.ndarray, method: str, rate: fl
     A batch's objective gradient is mean(dT_joint) - sum_j w_j dT(marg_j), with
     dv: w = softmax of the batch's scores (the gradient of log mean e^T);
     mine: w = e^T_j / (B * avg), avg the moving average of the batch means of e^T, as
-    losses.MineLoss keeps it (started at the first batch's mean; weight ``rate`` for the new
+    objectives.MineLoss keeps it (started at the first batch's mean; weight ``rate`` for the new
     batch); mine-f: w = e^(T_j - 1) / B. ``idx`` holds the batches' rows, shape (batches, B).
     """
     s = scores[idx]

@@ -5,6 +5,9 @@ Gaussians, each critic trained for a fixed number of steps and read out with its
 ``run_study`` returns a tidy table, one row per run, and the validation curves;
 ``summarise`` and ``compare`` turn the table into the chapter's summaries and verdicts.
 A run that diverges (``DivergenceError``) is recorded as diverged, never raised.
+
+Layer: the book's experiments. May import the library and other experiment modules;
+the library never imports this one.
 """
 
 from __future__ import annotations
@@ -17,11 +20,11 @@ import numpy as np
 import pandas as pd
 import torch
 
-from . import bounds
-from .errors import DivergenceError, InputError
-from .estimator import TrainConfig, split_rows, standardize, train_critic
-from .losses import LOSSES, Objective, make_loss
-from .tasks import gaussian_task
+from .. import bounds
+from ..errors import DivergenceError, InputError
+from ..estimator import TrainConfig, split_rows, standardize, train_critic
+from ..objectives import LOSSES, Objective, make_loss
+from ..tasks import gaussian_task
 
 # the paper's three losses first, then the report's six, then the corrected version
 STUDY_LOSSES = ("dv", "mine", "mine-f", "eam", "softplus", "clipped", "lse", "lse-corrected",

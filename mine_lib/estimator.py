@@ -90,6 +90,13 @@ class MIEstimate:
     history: dict = field(default_factory=dict, repr=False)  # step-wise curves
     critic: torch.nn.Module | None = field(default=None, repr=False)
     config: dict = field(default_factory=dict, repr=False)
+    # an interval for the MI: its level and what it accounts for (NaN when none is computed)
+    ci_low: float = math.nan
+    ci_high: float = math.nan
+    ci_level: float = math.nan
+    ci_accounts_for: str = ""
+    # reasons not to trust the number, for people (empty when all is well)
+    warnings: list = field(default_factory=list)
 
     @property
     def bits(self) -> float:
@@ -97,8 +104,14 @@ class MIEstimate:
 
     def summary(self) -> dict:
         """The JSON-friendly part: no curves, no network."""
-        keys = ("mi", "method", "n_train", "n_val", "n_test", "steps", "best_step", "seconds", "seed")
-        return {"units": "nats", "bits": self.bits, **{k: getattr(self, k) for k in keys}}
+        keys = ("mi", "method", "n_train", "n_val", "n_test", "steps", "best_step", "seconds", "seed",
+                "ci_low", "ci_high", "ci_level", "ci_accounts_for")
+        out = {"units": "nats", "bits": self.bits, **{k: getattr(self, k) for k in keys}}
+        for key in ("ci_low", "ci_high", "ci_level"):  # JSON has no NaN: null instead
+            if not math.isfinite(out[key]):
+                out[key] = None
+        out["warnings"] = list(self.warnings)
+        return out
 
 
 # ---------------------------------------------------------------- input checks

@@ -21,7 +21,7 @@ def test_profile_from_environment(monkeypatch):
 
 def test_unknown_profile_is_an_error(monkeypatch):
     monkeypatch.setenv("MINE_PROFILE", "huge")
-    with pytest.raises(InputError, match="smoke, standard, paper"):
+    with pytest.raises(InputError, match="smoke, standard, long, paper"):
         profiles.current()
 
 

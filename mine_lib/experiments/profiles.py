@@ -1,4 +1,8 @@
-"""Run profiles: one code path, three sizes. Chosen with the MINE_PROFILE variable.
+"""Run profiles: one code path, four sizes. Chosen with the MINE_PROFILE variable.
+
+smoke (CI, under 60 s a notebook), standard (``make book``), long (recorded runs of the
+application chapters, about 90 min for the three on a 2-core CPU) and paper (a GPU).
+A chapter that gives no ``long`` size runs its standard size in the long profile.
 
 Layer: the book's experiments. May import the library and other experiment modules;
 the library never imports this one.
@@ -10,7 +14,7 @@ import os
 
 from ..errors import InputError
 
-PROFILES = ("smoke", "standard", "paper")
+PROFILES = ("smoke", "standard", "long", "paper")
 DEFAULT = "standard"
 
 
@@ -22,13 +26,15 @@ def current() -> str:
     return name
 
 
-def choose(smoke, standard, paper):
-    """The value for the active profile."""
-    return {"smoke": smoke, "standard": standard, "paper": paper}[current()]
+def choose(smoke, standard, paper, long=None):
+    """The value for the active profile (``long`` falls back to ``standard``)."""
+    sizes = {"smoke": smoke, "standard": standard, "paper": paper,
+             "long": standard if long is None else long}
+    return sizes[current()]
 
 
 def announce(chapter: str) -> str:
     """Print and return the line every chapter starts with."""
-    line = f"[{chapter}] running with profile '{current()}' (MINE_PROFILE = smoke | standard | paper)"
+    line = f"[{chapter}] running with profile '{current()}' (MINE_PROFILE = smoke | standard | long | paper)"
     print(line)
     return line

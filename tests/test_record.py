@@ -1,0 +1,70 @@
+"""Recorded runs: the long profile's sizes, the settings hash, staleness, and one real
+recording of a tiny notebook."""
+
+import json
+
+import nbformat
+import pytest
+
+from mine_lib import InputError
+from mine_lib.experiments import profiles, record
+
+
+def test_long_profile_falls_back_to_standard(monkeypatch):
+    monkeypatch.setenv("MINE_PROFILE", "long")
+    assert profiles.choose(smoke=1, standard=2, paper=3) == 2
+    assert profiles.choose(smoke=1, standard=2, paper=3, long=4) == 4
+
+
+def write_notebook(path, *sources):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# A chapter")]
+    nb.cells += [nbformat.v4.new_code_cell(src) for src in sources]
+    nbformat.write(nb, path)
+    return path
+
+
+def test_settings_pick_each_profile_and_long_falls_back(tmp_path):
+    nb = write_notebook(tmp_path / "c.ipynb",
+                        "%matplotlib inline\nN = profiles.choose(smoke=1, standard=2, paper=3)",
+                        "S = profiles.choose(smoke=dict(a=1), standard=dict(a=2), paper=dict(a=3),"
+                        " long=dict(a=9))")
+    assert record.settings(nb, "smoke") == ["1", "dict(a=1)"]
+    assert record.settings(nb, "long") == ["2", "dict(a=9)"]
+    with pytest.raises(InputError, match="unknown profile"):
+        record.settings(nb, "huge")
+
+
+def test_a_changed_long_setting_makes_the_recording_stale(tmp_path):
+    book = tmp_path / "book"
+    (book / "recorded" / "long").mkdir(parents=True)
+    nb = write_notebook(book / "c.ipynb", "S = profiles.choose(1, 2, 3, long=40)")
+    rec = {"chapter": "c", "profile": "long", "command": "python -m ... c",
+           "settings_hash": record.settings_hash(record.settings(nb, "long"))}
+    (book / "recorded" / "long" / "c.json").write_text(json.dumps(rec))
+    assert record.stale_recordings(book / "recorded", book) == []
+    write_notebook(book / "c.ipynb", "S = profiles.choose(1, 2, 3, long=50)")
+    assert len(record.stale_recordings(book / "recorded", book)) == 1
+    write_notebook(book / "c.ipynb", "S = profiles.choose(1, 7, 3, long=40)")  # standard only
+    assert record.stale_recordings(book / "recorded", book) == []
+
+
+def test_the_books_recordings_are_not_stale():
+    assert record.stale_recordings() == []
+
+
+def test_record_runs_the_chapter_and_keeps_provenance(tmp_path):
+    book = tmp_path / "book"
+    book.mkdir()
+    write_notebook(book / "c.ipynb",
+                   "from mine_lib.experiments import profiles\n"
+                   "from mine_lib.experiments.results import save_results\n"
+                   "N = profiles.choose(smoke=1, standard=2, paper=3, long=4)\n"
+                   "save_results('c', {'n': N})")
+    out = record.record("c", "long", timeout=120, book=book)
+    rec = json.loads(out.read_text())
+    assert out == book / "recorded" / "long" / "c.json"
+    assert rec["results"]["results"] == {"n": 4} and rec["results"]["profile"] == "long"
+    assert rec["settings"] == ["4"] and rec["command"].endswith("c --profile long")
+    assert rec["commit"] and rec["date"] and rec["machine"]["cpus"]
+    assert record.stale_recordings(book / "recorded", book) == []

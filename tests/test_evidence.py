@@ -148,3 +148,12 @@ def test_claim_row_is_json_ready():
     json.dumps(row)
     json.dumps(ev.difference([math.nan, 1], [1, 1], paired=True).as_dict())
     assert ev.claim("01", "x", "y", ev.not_tested("x"))["this_run"] == "not tested in this run"
+
+
+def test_interval_within_for_intervals_computed_elsewhere():
+    assert ev.interval_within(-0.52, (-0.6, -0.45), -0.5, 0.15, n=5).kind == "agrees"
+    far = ev.interval_within(-0.1, (-0.2, 0.0), -0.5, 0.15, n=5, what="The slope")
+    assert far.kind == "disagrees" and far.sentence.startswith("The slope is -0.100")
+    assert ev.interval_within(-0.3, (-0.7, 0.1), -0.5, 0.15, n=5).status == "underpowered"
+    assert ev.interval_within(-0.5, None, -0.5, 0.15, n=1).status == "no interval"
+    assert ev.interval_within(math.nan, (0, 1), -0.5, 0.15, n=3).status == "nan"

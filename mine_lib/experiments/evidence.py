@@ -26,6 +26,8 @@ Rules
     "not tested in this run". A NaN anywhere: "nan", no verdict.
     ``tracks_truth(estimates, truth, tol, *, relative)``: the interval of the mean error
     lies inside +-tol: agrees; wholly outside: disagrees; across the edge: underpowered.
+    ``interval_within(estimate, ci, target, tol, *, n)``: the same rule for an interval
+    computed elsewhere (a bootstrap, a fit).
     ``agrees_with_paper(value, paper_value, tol, *, read, source)``: the same rule against
     the paper's number, saying how it was read ("table" or "figure, read by eye").
     ``holm(decisions or p-values, level)``: Holm's correction when one table makes several
@@ -323,6 +325,40 @@ def _within(values, target: float, tol: float, *, relative: bool, level: float, 
         tail = (f"the interval crosses the edge of the tolerance of {tol_text}, so this run "
                 f"cannot tell")
     return Decision(kind, status, f"{shown}: {tail}.", mean, (low, high), level, v.size)
+
+
+def interval_within(estimate: float, ci, target: float, tol: float, *, n: int,
+                    what: str = "The estimate", against: str = "the target", unit: str = "",
+                    level: float = 0.95, how: str = "", digits: int = 3) -> Decision:
+    """The tolerance rule for an estimate whose interval was computed elsewhere (e.g. a
+    bootstrap or a fit): the interval inside ``target`` +- ``tol`` agrees, wholly outside
+    disagrees, across the edge is underpowered. ``how`` names the interval (e.g. "bootstrap
+    over seeds"). ``ci=None`` means no interval: no verdict."""
+    if tol is None or not tol >= 0:
+        raise ValueError(f"tol must be a non-negative number; got {tol}")
+    u = f" {unit}" if unit else ""
+    f = lambda x: fmt_num(x, digits)  # noqa: E731
+    values = [estimate, target] + ([] if ci is None else list(ci))
+    if not all(math.isfinite(float(v)) for v in values):
+        return _nan(what, n, level)
+    if ci is None:
+        return Decision("not measurable", "no interval",
+                        f"{what} is {f(estimate)}{u} against {against} {f(target)}{u}; this run "
+                        f"gives no interval for it, so no verdict.", float(estimate), None,
+                        level, n)
+    low, high = float(ci[0]), float(ci[1])
+    label = f"{_pct(level)} CI {f(low)} to {f(high)}" + (f", {how}" if how else "")
+    shown = f"{what} is {f(estimate)}{u} ({label}) against {against} {f(target)}{u}"
+    if target - tol <= low and high <= target + tol:
+        kind, status, tail = "agrees", "within tolerance", f"within the tolerance of {f(tol)}{u}"
+    elif low > target + tol or high < target - tol:
+        kind, status, tail = ("disagrees", "outside tolerance",
+                              f"outside the tolerance of {f(tol)}{u}")
+    else:
+        kind, status = "not measurable", "underpowered"
+        tail = (f"the interval crosses the edge of the tolerance of {f(tol)}{u}, so this run "
+                f"cannot tell")
+    return Decision(kind, status, f"{shown}: {tail}.", float(estimate), (low, high), level, n)
 
 
 def tracks_truth(estimates, truth: float, tol: float, *, relative: bool = False,

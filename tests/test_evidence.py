@@ -157,3 +157,13 @@ def test_interval_within_for_intervals_computed_elsewhere():
     assert ev.interval_within(-0.3, (-0.7, 0.1), -0.5, 0.15, n=5).status == "underpowered"
     assert ev.interval_within(-0.5, None, -0.5, 0.15, n=1).status == "no interval"
     assert ev.interval_within(math.nan, (0, 1), -0.5, 0.15, n=3).status == "nan"
+
+
+def test_from_interval_follows_the_difference_rule():
+    up = ev.from_interval(0.3, (0.1, 0.5), n=4, how="normal interval", expected="a>b")
+    down = ev.from_interval(-0.3, (-0.5, -0.1), n=4, how="normal interval", expected="a>b")
+    flat = ev.from_interval(0.0, (-0.2, 0.2), n=4, how="normal interval", expected="a>b")
+    assert (up.kind, down.kind, flat.status) == ("agrees", "disagrees", "no effect shown")
+    assert "normal interval" in up.sentence
+    assert ev.from_interval(0.3, None, n=1, how="x").status == "one seed, no spread"
+    assert ev.from_interval(0.3, (math.nan, 1), n=4, how="x").status == "nan"

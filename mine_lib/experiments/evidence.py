@@ -30,6 +30,8 @@ Rules
     computed elsewhere (a bootstrap, a fit).
     ``agrees_with_paper(value, paper_value, tol, *, read, source)``: the same rule against
     the paper's number, saying how it was read ("table" or "figure, read by eye").
+    ``from_interval(estimate, ci, *, n, how, ...)``: the rule of ``difference`` for a
+    difference whose interval was computed elsewhere.
     ``holm(decisions or p-values, level)``: Holm's correction when one table makes several
     comparisons; decisions come back recomputed at their Holm level (p-values come back
     adjusted). ``baseline_trained(value, threshold, what)`` gates a comparison: when it
@@ -236,10 +238,44 @@ def difference(a, b, *, paired: bool, names: Sequence[str] = ("A", "B"),
     if not (np.all(np.isfinite(va)) and np.all(np.isfinite(vb))):
         return _nan(topic, n_pairs, level)
     est, low, high, p, n = _difference_stats(va, vb, paired, level)
-    u = f" {unit}" if unit else ""
-    f = lambda x: fmt_num(x, digits)  # noqa: E731
     over = (f"paired over {_seeds(n)}" if paired
             else f"{_seeds(va.size)} against {_seeds(vb.size)}")
+    return _decide(est, low, high, p, n, over=over, names=names, what=what, unit=unit,
+                   level=level, higher_is_better=higher_is_better, expected=expected,
+                   smallest_effect=smallest_effect, digits=digits, redo=redo)
+
+
+def from_interval(estimate: float, ci, *, n: int, how: str, names: Sequence[str] = ("A", "B"),
+                  what: str = "the estimate", unit: str = "", level: float = 0.95,
+                  higher_is_better: bool | None = True, expected: str | None = None,
+                  smallest_effect: float | None = None, p: float | None = None,
+                  digits: int = 3) -> Decision:
+    """The rule of ``difference`` for a difference A - B whose interval was computed
+    elsewhere (``how`` says how, e.g. "normal interval from the noise floors"). ``ci=None``
+    with n = 1 is one seed, no spread; n = 0 is not tested."""
+    if expected not in (None, "a>b", "a<b", "a=b"):
+        raise ValueError(f"expected must be 'a>b', 'a<b', 'a=b' or None; got {expected!r}")
+    topic = f"{names[0]} against {names[1]} ({what})"
+    if n == 0:
+        return not_tested(topic)
+    values = [estimate] + ([] if ci is None else list(ci))
+    if not all(math.isfinite(float(v)) for v in values):
+        return _nan(topic, n, level)
+    low, high = (math.nan, math.nan) if ci is None else (float(ci[0]), float(ci[1]))
+    if ci is None:
+        n = 1
+    return _decide(float(estimate), low, high, p, n, over=how, names=names, what=what,
+                   unit=unit, level=level, higher_is_better=higher_is_better,
+                   expected=expected, smallest_effect=smallest_effect, digits=digits,
+                   redo=None)
+
+
+def _decide(est, low, high, p, n, *, over, names, what, unit, level, higher_is_better,
+            expected, smallest_effect, digits, redo) -> Decision:
+    """Turn a difference and its interval into a decision and its sentence."""
+    name_a, name_b = names
+    u = f" {unit}" if unit else ""
+    f = lambda x: fmt_num(x, digits)  # noqa: E731
     if n < 2:
         return Decision("not measurable", "one seed, no spread",
                         f"{name_a} minus {name_b} in {what} is {f(est)}{u} from one seed, "
@@ -270,10 +306,7 @@ def difference(a, b, *, paired: bool, names: Sequence[str] = ("A", "B"),
                     f"so an effect that large is refuted at this budget.")
         return Decision(kind, "refuted with power", sentence, est, ci, level, n, p, redo)
     status = "underpowered" if (smallest_effect is not None or n <= 2) else "no effect shown"
-    if n <= 2:
-        detect = f"; {_seeds(n)} is too few to say there is no effect"
-    else:
-        detect = ""
+    detect = f"; {_seeds(n)} is too few to say there is no effect" if n <= 2 else ""
     sentence = (f"{shown}; this run could detect only a difference larger than about "
                 f"{f(half)}{u}{detect}.")
     if smallest_effect is not None:

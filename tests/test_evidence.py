@@ -167,3 +167,12 @@ def test_from_interval_follows_the_difference_rule():
     assert "normal interval" in up.sentence
     assert ev.from_interval(0.3, None, n=1, how="x").status == "one seed, no spread"
     assert ev.from_interval(0.3, (math.nan, 1), n=4, how="x").status == "nan"
+
+
+def test_holds_everywhere():
+    assert ev.holds_everywhere(0, 12, "DV >= f").kind == "agrees"
+    bad = ev.holds_everywhere(2, 12, "DV >= f")
+    assert bad.kind == "disagrees" and "2 of the 12" in bad.sentence
+    assert ev.holds_everywhere(0, 0, "DV >= f").kind == "not tested"
+    with pytest.raises(ValueError):
+        ev.holds_everywhere(3, 2, "x")

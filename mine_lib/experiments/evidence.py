@@ -32,6 +32,8 @@ Rules
     the paper's number, saying how it was read ("table" or "figure, read by eye").
     ``from_interval(estimate, ci, *, n, how, ...)``: the rule of ``difference`` for a
     difference whose interval was computed elsewhere.
+    ``holds_everywhere(failures, total, what)``: a property checked exactly on a finite
+    set of cases.
     ``holm(decisions or p-values, level)``: Holm's correction when one table makes several
     comparisons; decisions come back recomputed at their Holm level (p-values come back
     adjusted). ``baseline_trained(value, threshold, what)`` gates a comparison: when it
@@ -424,6 +426,22 @@ def agrees_with_paper(value, paper_value: float, tol: float, *, read: str = "tab
         note = f" (the paper's {source or read})"
     return _within(value, paper_value, tol, relative=relative, level=level, exact=exact,
                    what=what, against="the paper's", unit=unit, digits=digits, note=note)
+
+
+def holds_everywhere(failures: int, total: int, what: str) -> Decision:
+    """A property checked exactly on ``total`` cases (no sampling noise): it agrees when
+    it fails nowhere, disagrees when it fails anywhere; no cases is not tested."""
+    failures, total = int(failures), int(total)
+    if not 0 <= failures <= total:
+        raise ValueError(f"failures must lie in [0, total]; got {failures} of {total}")
+    if total == 0:
+        return not_tested(what)
+    if failures == 0:
+        return Decision("agrees", "holds", f"{what} holds in all {total} cases checked.",
+                        0.0, None, 1.0, total)
+    return Decision("disagrees", "fails",
+                    f"{what} fails in {failures} of the {total} cases checked.",
+                    float(failures), None, 1.0, total)
 
 
 # ---------------------------------------------------------------- several comparisons

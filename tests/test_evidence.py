@@ -171,8 +171,15 @@ def test_from_interval_follows_the_difference_rule():
 
 def test_holds_everywhere():
     assert ev.holds_everywhere(0, 12, "DV >= f").kind == "agrees"
-    bad = ev.holds_everywhere(2, 12, "DV >= f")
-    assert bad.kind == "disagrees" and "2 of the 12" in bad.sentence
+    bad = ev.holds_everywhere(2, 12, "DV >= f", cases="grid points")
+    assert bad.kind == "disagrees" and "2 of the 12 grid points" in bad.sentence
     assert ev.holds_everywhere(0, 0, "DV >= f").kind == "not tested"
     with pytest.raises(ValueError):
         ev.holds_everywhere(3, 2, "x")
+
+
+def test_monte_carlo_terms_are_counted_as_samples():
+    d = ev.tracks_truth(1.0 + NOISE, 1.0, 0.05, per="sample", what="The Monte Carlo mean")
+    assert "8 samples" in d.sentence and "seed" not in d.sentence
+    assert ev.tracks_truth([1.0, math.nan], 1.0, 0.1, what="The slope").sentence.startswith(
+        "No verdict on the slope")

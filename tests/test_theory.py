@@ -288,8 +288,8 @@ def test_slope_intervals_cover_a_known_rate():
     errors = rng.normal(0, 1, sizes.size) / np.sqrt(sizes)
     slope, low, high = theory.rmse_slope_interval(sizes, errors, seeds)
     assert low < -0.5 < high and low < slope < high
-    one = theory.rmse_slope_interval(sizes[::8], errors[::8], seeds[::8])
-    assert math.isnan(one[1])
+    two = seeds < 2
+    assert math.isnan(theory.rmse_slope_interval(sizes[two], errors[two], seeds[two])[1])
     b = np.array([4.0, 16.0, 64.0, 256.0])
     s, lo, hi = theory.weighted_loglog_slope(b, 2 / b, 0.01 * 2 / b)
     assert math.isclose(s, -1.0) and lo < -1.0 < hi and hi - lo < 0.1

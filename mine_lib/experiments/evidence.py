@@ -123,8 +123,15 @@ def _values(values) -> np.ndarray:
     return np.atleast_1d(np.asarray(values, dtype=float)).ravel()
 
 
-def _seeds(n: int) -> str:
-    return f"{n} seed" if n == 1 else f"{n} seeds"
+def _seeds(n: int, per: str = "seed") -> str:
+    return f"{n} {per}" if n == 1 else f"{n} {per}s"
+
+
+def _lower_first(text: str) -> str:
+    """'The slope' -> 'the slope' inside a sentence (leaves 'MINE', 'KSG' alone)."""
+    if len(text) > 1 and text[0].isupper() and text[1].islower():
+        return text[0].lower() + text[1:]
+    return text
 
 
 def _pct(level: float) -> str:
@@ -179,7 +186,7 @@ def not_tested(what: str = "this comparison") -> Decision:
 
 def _nan(what: str, n: int, level: float) -> Decision:
     return Decision("inconclusive", "nan",
-                    f"No verdict on {what}: the run gave NaN.", n=n, level=level)
+                    f"No verdict on {_lower_first(what)}: the run gave NaN.", n=n, level=level)
 
 
 # ---------------------------------------------------------------- difference of two methods
@@ -319,7 +326,8 @@ def _decide(est, low, high, p, n, *, over, names, what, unit, level, higher_is_b
 # ---------------------------------------------------------------- within a tolerance
 
 def _within(values, target: float, tol: float, *, relative: bool, level: float, exact: bool,
-            what: str, against: str, unit: str, digits: int, note: str = "") -> Decision:
+            what: str, against: str, unit: str, digits: int, note: str = "",
+            per: str = "seed") -> Decision:
     v = _values(values)
     if tol is None or not tol >= 0:
         raise ValueError(f"tol must be a non-negative number; got {tol}")
@@ -339,7 +347,7 @@ def _within(values, target: float, tol: float, *, relative: bool, level: float, 
         if v.size == 1 and not exact:
             return Decision("not measurable", "one seed, no spread",
                             f"{what} is {f(est)}{u} against {against} {f(target)}{u}{note} "
-                            f"from one seed, no spread, so no verdict.", est, None, level, 1)
+                            f"from one {per}, no spread, so no verdict.", est, None, level, 1)
         inside = abs(e) <= bound
         kind, status = ("agrees", "within tolerance") if inside else ("disagrees", "outside tolerance")
         word = "within" if inside else "outside"
@@ -349,7 +357,7 @@ def _within(values, target: float, tol: float, *, relative: bool, level: float, 
     mean, low, high = t_interval(v, level)
     e_low, e_high = low - target, high - target
     shown = (f"{what} is {f(mean)}{u} ({_pct(level)} CI {f(low)} to {f(high)}, "
-             f"{_seeds(v.size)}) against {against} {f(target)}{u}{note}")
+             f"{_seeds(v.size, per)}) against {against} {f(target)}{u}{note}")
     if -bound <= e_low and e_high <= bound:
         kind, status, tail = "agrees", "within tolerance", f"within the tolerance of {tol_text}"
     elif e_low > bound or e_high < -bound:
@@ -398,15 +406,16 @@ def interval_within(estimate: float, ci, target: float, tol: float, *, n: int,
 
 def tracks_truth(estimates, truth: float, tol: float, *, relative: bool = False,
                  what: str = "The estimate", unit: str = "", level: float = 0.95,
-                 exact: bool = False, digits: int = 3) -> Decision:
+                 exact: bool = False, per: str = "seed", digits: int = 3) -> Decision:
     """Does the mean of ``estimates`` (one per seed) lie within ``tol`` of ``truth``?
 
     The whole interval of the mean must lie inside +-tol (``tol`` x |truth| when
     ``relative``) to agree, wholly outside to disagree. ``exact=True`` for a computed value
-    with no seed noise (compared directly).
+    with no seed noise (compared directly). ``per`` names what one value is ("seed", or
+    "sample" when ``estimates`` are the terms of one Monte Carlo mean).
     """
     return _within(estimates, truth, tol, relative=relative, level=level, exact=exact,
-                   what=what, against="the truth", unit=unit, digits=digits)
+                   what=what, against="the truth", unit=unit, digits=digits, per=per)
 
 
 def agrees_with_paper(value, paper_value: float, tol: float, *, read: str = "table",
@@ -428,19 +437,20 @@ def agrees_with_paper(value, paper_value: float, tol: float, *, read: str = "tab
                    what=what, against="the paper's", unit=unit, digits=digits, note=note)
 
 
-def holds_everywhere(failures: int, total: int, what: str) -> Decision:
+def holds_everywhere(failures: int, total: int, what: str, cases: str = "cases") -> Decision:
     """A property checked exactly on ``total`` cases (no sampling noise): it agrees when
-    it fails nowhere, disagrees when it fails anywhere; no cases is not tested."""
+    it fails nowhere, disagrees when it fails anywhere; no cases is not tested. ``what``
+    states the property, ``cases`` names the cases (e.g. "batch sizes")."""
     failures, total = int(failures), int(total)
     if not 0 <= failures <= total:
         raise ValueError(f"failures must lie in [0, total]; got {failures} of {total}")
     if total == 0:
         return not_tested(what)
     if failures == 0:
-        return Decision("agrees", "holds", f"{what} holds in all {total} cases checked.",
+        return Decision("agrees", "holds", f"{what}: it holds at all {total} {cases} checked.",
                         0.0, None, 1.0, total)
     return Decision("disagrees", "fails",
-                    f"{what} fails in {failures} of the {total} cases checked.",
+                    f"{what}: it fails at {failures} of the {total} {cases} checked.",
                     float(failures), None, 1.0, total)
 
 

@@ -492,7 +492,8 @@ def rmse_slope_interval(n, errors, seeds, level: float = 0.95, reps: int = 2000,
 
     ``n``, ``errors`` and ``seeds`` are one entry per run. The bootstrap resamples the seeds
     (with replacement, the same draw at every n) and refits the slope; the interval is the
-    percentile interval. Returns (slope, low, high); low and high are NaN with one seed.
+    percentile interval. Returns (slope, low, high); low and high are NaN with fewer than
+    three seeds (a bootstrap of two seeds has three distinct draws: no interval).
     """
     n, errors, seeds = np.asarray(n, float), np.asarray(errors, float), np.asarray(seeds)
     sizes, seed_ids = np.unique(n), np.unique(seeds)
@@ -501,7 +502,7 @@ def rmse_slope_interval(n, errors, seeds, level: float = 0.95, reps: int = 2000,
         for j, s in enumerate(seed_ids):
             table[i, j] = errors[(n == size) & (seeds == s)][0]
     slope = loglog_slope(sizes, np.sqrt(np.mean(table ** 2, axis=1)))
-    if len(seed_ids) < 2:
+    if len(seed_ids) < 3:
         return slope, math.nan, math.nan
     rng = np.random.default_rng(seed)
     draws = rng.integers(0, len(seed_ids), size=(reps, len(seed_ids)))

@@ -307,7 +307,7 @@ def _decide(est, low, high, p, n, *, over, names, what, unit, level, higher_is_b
             kind = "agrees" if (expected == "a>b") == higher else "disagrees"
         return Decision(kind, "measured", sentence, est, ci, level, n, p, redo)
     half = (high - low) / 2
-    shown = (f"No difference shown between {name_a} and {name_b} in {what}: "
+    shown = (f"No difference shown between {_lower_first(name_a)} and {name_b} in {what}: "
              f"{f(est)}{u} ({interval})")
     if smallest_effect is not None and -smallest_effect < low and high < smallest_effect:
         kind = "agrees" if expected == "a=b" else "disagrees"
@@ -538,12 +538,15 @@ def claim(chapter: str, claim: str, paper: str, decision: Decision, this_run: st
     if this_run is None:
         if decision.kind == "not tested":
             this_run = "not tested in this run"
+        elif decision.status in ("holds", "fails"):
+            this_run = (f"holds in all {decision.n} cases" if decision.status == "holds"
+                        else f"fails in {int(decision.estimate)} of {decision.n} cases")
         elif decision.ci is not None:
             this_run = (f"{fmt_num(decision.estimate)} ({_pct(decision.level)} CI "
                         f"{fmt_num(decision.ci[0])} to {fmt_num(decision.ci[1])})")
         else:
             this_run = fmt_num(decision.estimate)
-            if decision.n == 1:
+            if decision.status == "one seed, no spread":
                 this_run += " (one seed, no spread)"
     return {
         "chapter": chapter, "claim": claim, "paper": paper, "this_run": this_run,

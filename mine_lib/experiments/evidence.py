@@ -532,9 +532,17 @@ def gate(baseline: Decision, decision: Decision) -> Decision:
 
 # ---------------------------------------------------------------- scorecard rows
 
+def _seeds_of(decision: Decision):
+    """The scorecard's seed count: "exact" for checks with no sampling noise."""
+    exact = decision.ci is None and decision.status in ("holds", "fails", "within tolerance",
+                                                        "outside tolerance")
+    return "exact" if exact else decision.n
+
+
 def claim(chapter: str, claim: str, paper: str, decision: Decision, this_run: str | None = None,
           seeds: int | None = None) -> dict:
-    """One scorecard row. ``this_run`` defaults to the decision's estimate and interval."""
+    """One scorecard row. ``this_run`` defaults to the decision's estimate and interval;
+    ``seeds`` to the decision's n ("exact" for a check with no sampling noise)."""
     if this_run is None:
         if decision.kind == "not tested":
             this_run = "not tested in this run"
@@ -550,6 +558,6 @@ def claim(chapter: str, claim: str, paper: str, decision: Decision, this_run: st
                 this_run += " (one seed, no spread)"
     return {
         "chapter": chapter, "claim": claim, "paper": paper, "this_run": this_run,
-        "seeds": decision.n if seeds is None else int(seeds),
+        "seeds": _seeds_of(decision) if seeds is None else int(seeds),
         "decision": decision.kind, "status": decision.status, "sentence": decision.sentence,
     }

@@ -7,11 +7,13 @@ the library never imports this one.
 from __future__ import annotations
 
 import os
+import time
 
 from ..errors import InputError
 
 PROFILES = ("smoke", "standard", "paper")
 DEFAULT = "standard"
+STARTED: float | None = None  # time.time() of the last announce(): a chapter's wall time starts here
 
 
 def current() -> str:
@@ -29,6 +31,8 @@ def choose(smoke, standard, paper):
 
 def announce(chapter: str) -> str:
     """Print and return the line every chapter starts with."""
+    global STARTED
+    STARTED = time.time()
     line = f"[{chapter}] running with profile '{current()}' (MINE_PROFILE = smoke | standard | paper)"
     print(line)
     return line

@@ -9,8 +9,8 @@ import pytest
 
 import mine_lib.__main__ as cli
 from mine_lib.__main__ import main
-from mine_lib.estimator import estimate_mi, methods
 from mine_lib.errors import InputError
+from mine_lib.estimator import estimate_mi, methods
 from mine_lib.tasks import correlated_gaussian
 
 

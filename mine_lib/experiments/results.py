@@ -18,8 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .. import __version__
-from .. import datasets
+from .. import __version__, datasets
 from . import profiles
 
 # chapter -> the record save_results wrote in this process (the box prefers it to the file)
@@ -119,7 +118,7 @@ def save_results(chapter: str, results: dict, *, dataset: str | None = None, see
 
 def duration(seconds: float) -> str:
     """42 s, 3 min 05 s, 1 h 02 min."""
-    seconds = int(round(seconds))
+    seconds = round(seconds)
     if seconds < 60:
         return f"{seconds} s"
     minutes, secs = divmod(seconds, 60)

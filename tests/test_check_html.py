@@ -24,7 +24,8 @@ def stream(text: str, name: str = "stream") -> str:
 
 
 def table(rows: str) -> str:
-    return f'<div class="output text_html"><table class="dataframe"><tr><td>{rows}</td></tr></table></div>'
+    cells = "".join(f"<td>{c.strip()}</td>" for c in rows.split("|"))
+    return f'<div class="output text_html"><table class="dataframe"><tr>{cells}</tr></table></div>'
 
 
 BANNER = "MNIST IS NOT AVAILABLE: USING FASHION-MNIST INSTEAD. Every number below is measured on it."
@@ -58,6 +59,10 @@ def test_a_clean_page_passes_every_reader_check():
     (cell("x", stream("Verdict: MINE is **not** better")), "no raw **bold** markup"),
     (cell("x", table("0.70 | 0.33")), "nothing shown twice"),
     (cell("x", stream(BANNER)) + cell("y", stream(BANNER)), "nothing shown twice"),
+    (cell("x", stream(f"loading\n\n!!!\n{BANNER}\n!!!\n\nloading\n\n!!!\n{BANNER}\n!!!\n")),
+     "nothing shown twice"),
+    (cell("x", '<div class="output text_html"><table><tr><th>0</th><td>0.70</td><td>0.33</td>'
+               "</tr></table></div>"), "nothing shown twice"),
 ])
 def test_each_problem_fails_its_own_check_and_only_it(extra, check):
     page = CLEAN.replace("</body>", extra + "</body>")

@@ -16,8 +16,8 @@ Checks, each counted once:
   - for every page, what a reader should never see (the page's outputs and prose, not
     its code): a stderr output block (class "output stderr"); the word "Traceback";
     the reprs "PosixPath(" and "MIEstimate("; a pandas Series/dtype repr ("dtype: ...");
-    raw Markdown bold ("**word**") left as text; the same table, or the same block of
-    output text (60+ characters), shown twice;
+    raw Markdown bold ("**word**") left as text; the same table (its data cells), or the
+    same line of output text (40+ characters), shown twice;
   - with a headless Chromium (`--browser yes`, or `auto` when one is installed): for
     every page with math, with all network access blocked, MathJax turns every math
     element into an `mjx-container` and reports no TeX error.
@@ -113,12 +113,14 @@ class ReaderParser(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.stderr_blocks: list[str] = []
-        self.outputs: list[str] = []  # text of each output block
-        self.tables: list[str] = []  # text of each table, normalised
+        self.outputs: list[str] = []  # text of each output block, line breaks kept
+        self.tables: list[str] = []  # the data cells (<td>) of each table, joined
         self.text: list[str] = []  # every visible text outside code inputs
         self.prose: list[str] = []  # text outside any code, output or math
         self._stack: list[tuple[str, set[str]]] = []  # (tag, flags)
         self._outputs_open: list[list[str]] = []
+        self.table_outputs: set[int] = set()  # indices of outputs that hold a table
+        self._output_tables: list[bool] = []
         self._tables_open: list[list[str]] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -131,11 +133,17 @@ class ReaderParser(HTMLParser):
         if "output" in classes and not flags & {"hidden", "output"}:
             flags |= {"output", "opens-output"} | ({"stderr"} if "stderr" in classes else set())
             self._outputs_open.append([])
+            self._output_tables.append(False)
         if tag in {"pre", "code", "kbd", "samp", "textarea"} or classes & {"math", "highlight"}:
             flags.add("code")
         if tag == "table" and "hidden" not in flags:
             flags.add("opens-table")
             self._tables_open.append([])
+            if self._output_tables:
+                self._output_tables[-1] = True
+        if tag == "td" and self._tables_open:
+            flags.add("td")
+            self._tables_open[-1].append("")
         self._stack.append((tag, flags))
 
     def handle_endtag(self, tag: str) -> None:
@@ -143,12 +151,15 @@ class ReaderParser(HTMLParser):
             if self._stack[i][0] == tag:
                 for _, flags in reversed(self._stack[i:]):
                     if "opens-output" in flags:
-                        text = " ".join("".join(self._outputs_open.pop()).split())
+                        text = "".join(self._outputs_open.pop())
+                        if self._output_tables.pop():
+                            self.table_outputs.add(len(self.outputs))
                         self.outputs.append(text)
                         if "stderr" in flags:
                             self.stderr_blocks.append(text)
                     if "opens-table" in flags:
-                        self.tables.append(" ".join("".join(self._tables_open.pop()).split()))
+                        cells = [" ".join(c.split()) for c in self._tables_open.pop()]
+                        self.tables.append(" | ".join(cells) if len(cells) > 1 else "")
                 del self._stack[i:]
                 break
 
@@ -159,8 +170,8 @@ class ReaderParser(HTMLParser):
         self.text.append(data)
         for block in self._outputs_open:
             block.append(data)
-        for table in self._tables_open:
-            table.append(data)
+        if "td" in flags and self._tables_open:
+            self._tables_open[-1][-1] += data
         if not flags & {"output", "code"}:
             self.prose.append(data)
 
@@ -168,7 +179,7 @@ class ReaderParser(HTMLParser):
 DTYPE_REPR = re.compile(r"\bdtype: (?:int|float|object|bool|category|datetime|string|complex)\w*")
 RAW_BOLD = re.compile(r"\*\*[A-Za-z][^*\n]{0,80}?[A-Za-z0-9.!?)]\*\*")
 REPRS = {"PosixPath(": "PosixPath(...) repr", "MIEstimate(": "MIEstimate(...) repr"}
-MIN_REPEAT = 60  # characters: shorter identical outputs ("done", a number) may repeat
+MIN_REPEAT = 40  # characters: shorter identical output lines ("done", a number) may repeat
 
 
 def excerpt(text: str, at: int, width: int = 100) -> str:
@@ -176,20 +187,22 @@ def excerpt(text: str, at: int, width: int = 100) -> str:
 
 
 def repeated(parser: ReaderParser) -> list[str]:
-    """Tables shown twice, and paragraphs of output text (60+ characters) shown twice."""
+    """Tables with the same data cells shown twice (an index column shown or not makes no
+    difference), and lines of output text (40+ characters) shown twice on the page."""
     found = []
-    seen_tables: dict[str, int] = {}
-    for table in parser.tables:
-        if table:
-            seen_tables[table] = seen_tables.get(table, 0) + 1
-    found += [f"a table shown {n} times ({t[:60]}...)" for t, n in seen_tables.items() if n > 1]
+    tables: dict[str, int] = {}
+    for table in filter(None, parser.tables):
+        tables[table] = tables.get(table, 0) + 1
+    found += [f"a table shown {n} times ({t[:60]}...)" for t, n in tables.items() if n > 1]
     chunks: dict[str, int] = {}
-    for block in parser.outputs:
-        if any(block and block in t for t in parser.tables):
-            continue  # a table's text: counted above
-        if len(block) >= MIN_REPEAT:
-            chunks[block] = chunks.get(block, 0) + 1
-    found += [f"an output shown {n} times ({c[:60]}...)" for c, n in chunks.items() if n > 1]
+    for i, block in enumerate(parser.outputs):
+        if i in parser.table_outputs:
+            continue  # compared as tables above
+        for line in block.splitlines():
+            line = " ".join(line.split())
+            if len(line) >= MIN_REPEAT and re.search("[A-Za-z]", line):
+                chunks[line] = chunks.get(line, 0) + 1
+    found += [f"an output line shown {n} times ({c[:60]}...)" for c, n in chunks.items() if n > 1]
     return found
 
 
@@ -202,7 +215,7 @@ def reader_checks(rep: Report, rel: Path, html: str) -> None:
     prose = "".join(parser.prose)
     rep.check(not parser.stderr_blocks, f"{rel}: no stderr output",
               f"{len(parser.stderr_blocks)} stderr block(s), first: "
-              + (parser.stderr_blocks[0][:100] if parser.stderr_blocks else ""))
+              + (" ".join(parser.stderr_blocks[0].split())[:100] if parser.stderr_blocks else ""))
     at = text.find("Traceback")
     rep.check(at < 0, f"{rel}: no Traceback", excerpt(text, at))
     for needle, what in REPRS.items():
@@ -211,7 +224,7 @@ def reader_checks(rep: Report, rel: Path, html: str) -> None:
     match = DTYPE_REPR.search(text)
     rep.check(match is None, f"{rel}: no pandas dtype repr",
               excerpt(text, match.start()) if match else "")
-    bold = RAW_BOLD.search(prose) or RAW_BOLD.search(" ".join(parser.outputs))
+    bold = RAW_BOLD.search(prose) or RAW_BOLD.search("\n".join(parser.outputs))
     rep.check(bold is None, f"{rel}: no raw **bold** markup", bold.group(0) if bold else "")
     twice = repeated(parser)
     rep.check(not twice, f"{rel}: nothing shown twice", "; ".join(twice[:3]))

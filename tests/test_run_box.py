@@ -85,3 +85,14 @@ def test_importing_the_library_loads_no_notebook_progress_bar():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=ROOT, check=True).stdout
     assert "tqdm.auto" not in out and "tqdm.notebook" not in out and "tqdm.std" in out
+
+
+def test_saved_path_shows_nothing_as_a_cells_last_value(results_folder):
+    """A chapter ending in save_results(...) would otherwise put PosixPath('/tmp/...') on its page."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    path = results.save_results("d", {"mi": 1.0})
+    assert path == results_folder / "d.json" and json.loads(path.read_text())["chapter"] == "d"
+    shell = InteractiveShell.instance()
+    formatted, _ = shell.display_formatter.format(path)
+    assert formatted == {}  # IPython calls _ipython_display_, which shows nothing

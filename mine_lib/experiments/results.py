@@ -85,6 +85,14 @@ def data_loaded() -> list[dict]:
     return [{"name": name, "fallback": fallback} for name, fallback in sorted(datasets.LOADED.items())]
 
 
+class ResultsFile(type(Path())):
+    """The path of a chapter's JSON. As a cell's last value it shows nothing (no
+    ``PosixPath('/tmp/...')`` on a page): the chapter's "this run" box says where it went."""
+
+    def _ipython_display_(self) -> None:
+        pass
+
+
 def save_results(chapter: str, results: dict, *, dataset: str | None = None, seeds=None) -> Path:
     """Write the chapter's numbers with the context needed to compare two runs: profile,
     wall time since the chapter started, seeds, the data that really ran, versions, device."""
@@ -111,7 +119,7 @@ def save_results(chapter: str, results: dict, *, dataset: str | None = None, see
     tmp.write_text(json.dumps(record, indent=2))
     os.replace(tmp, path)
     RECORDS[chapter] = record
-    return path
+    return ResultsFile(path)
 
 
 # ---------------------------------------------------------------- the "this run" box

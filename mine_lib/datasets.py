@@ -383,7 +383,8 @@ BANNER = """
 
 def load_digits(split: str = "train", data_dir: str | os.PathLike | None = None,
                 download: bool = True) -> ImageDataset:
-    """MNIST if it can be had, else Fashion-MNIST, announced loudly (fallback=True)."""
+    """MNIST if it can be had, else Fashion-MNIST (fallback=True), announced loudly the
+    first time in a process (a banner on stdout and a UserWarning)."""
     try:
         return load_mnist_family("mnist", split, data_dir, download)
     except DataError as err:
@@ -396,10 +397,12 @@ def load_digits(split: str = "train", data_dir: str | os.PathLike | None = None,
                         f"On Debian/Ubuntu, `{APT_HINT}` installs Fashion-MNIST offline; "
                         "or put the IDX files in $MINE_DATA_DIR/<name>/.") from None
     data.fallback = True
+    first = not LOADED.get(data.name, False)
     LOADED[data.name] = True
-    print(BANNER.format(rule="!" * 72, path=data.path))
-    warnings.warn(f"MNIST not available ({first_line(mnist_error)}); using Fashion-MNIST "
-                  "instead. The paper's MNIST numbers are not comparable.", stacklevel=2)
+    if first:  # said once per process (a chapter's kernel), however many splits it loads
+        print(BANNER.format(rule="!" * 72, path=data.path))
+        warnings.warn(f"MNIST not available ({first_line(mnist_error)}); using Fashion-MNIST "
+                      "instead. The paper's MNIST numbers are not comparable.", stacklevel=2)
     return data
 
 

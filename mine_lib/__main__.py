@@ -43,16 +43,18 @@ class Parser(argparse.ArgumentParser):
         self.exit(EXIT_INPUT, f"error: {message} (see {self.prog} --help)\n")
 
 
-def count(minimum: int, what: str):
-    """An argparse type: an integer >= minimum."""
+def count(minimum: int, what: str, maximum: int | None = None):
+    """An argparse type: an integer from minimum to maximum."""
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{what} must be an integer, got {text!r}") from None
         if value < minimum:
-            raise argparse.ArgumentTypeError(f"{what} must be {'positive' if minimum > 0 else 'zero or more'}, "
-                                             f"got {value}")
+            least = "positive" if minimum > 0 else "zero or more"
+            raise argparse.ArgumentTypeError(f"{what} must be {least}, got {value}")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(f"{what} must be at most {maximum}, got {value}")
         return value
     parse.__name__ = what  # argparse names the type in its messages
     return parse
@@ -72,7 +74,8 @@ def parser() -> argparse.ArgumentParser:
     est.add_argument("--z-key", help="the array of Z in an .npz file")
     est.add_argument("--method", default="mine", help=f"one of {', '.join(methods())} (default mine; "
                                                       "`methods` describes them)")
-    est.add_argument("--seed", type=count(0, "seed"), default=0, help="random seed, 0 or more")
+    est.add_argument("--seed", type=count(0, "seed", 2**32 - 1), default=0,
+                     help="random seed, 0 to 2**32 - 1")
     est.add_argument("--batch-size", type=count(1, "batch size"), default=None)
     est.add_argument("--max-steps", type=count(1, "max steps"), default=None)
     est.add_argument("--json", action="store_true", help="print one JSON object")

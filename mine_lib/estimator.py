@@ -342,8 +342,8 @@ def estimate_mi(x, z, method: str = DEFAULT_METHOD, seed: int = 0, **options) ->
     moving-average rate of "mine". The returned object's ``mi`` is measured on held-out
     samples.
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise InputError(f"seed must be a non-negative integer, got {seed!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**64:
+        raise InputError(f"seed must be an integer from 0 to 2**64 - 1, got {seed!r}")
     if method not in NEURAL_METHODS and method not in OTHER_METHODS:
         raise InputError(f"unknown method {method!r}; choose one of {', '.join(methods())}")
     notes = constant_column_warnings(x, z)

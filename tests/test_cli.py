@@ -77,6 +77,7 @@ def test_ksg_method_from_the_command_line(files):
     (("x.npy", "z.npy", "--max-steps", "0"), "max steps must be positive, got 0"),
     (("x.npy", "z.npy", "--seed", "-1"), "seed must be zero or more, got -1"),
     (("x.npy", "z.npy", "--seed", "1.5"), "seed must be an integer"),
+    (("x.npy", "z.npy", "--seed", str(2**70)), "seed must be at most 4294967295"),
     (("x.npy", "z.npy", "--method", "ksg", "--max-steps", "5"), "apply to neural methods"),
     (("z.npz:nokey", "z.npy"), "no array named 'nokey'"),
     (("x.npy",), "give two files"),
@@ -157,11 +158,12 @@ def test_constant_column_warning_in_json_and_on_stderr(files, capsys, monkeypatc
     assert "warning" not in err
 
 
-def test_library_refuses_a_negative_seed():
+def test_library_refuses_a_seed_out_of_range():
     x = np.random.default_rng(0).normal(size=(100, 1))
     for method in ("ksg", "mine"):
-        with pytest.raises(InputError, match="seed must be a non-negative integer"):
-            estimate_mi(x, x, method=method, seed=-1)
+        for seed in (-1, 2**64, 1.0, True):
+            with pytest.raises(InputError, match="seed must be an integer from 0"):
+                estimate_mi(x, x, method=method, seed=seed)
 
 
 @pytest.mark.parametrize("error, code, words", [

@@ -72,7 +72,8 @@ def parser() -> argparse.ArgumentParser:
                                           "(default: the same file as X, with --z-key)")
     est.add_argument("--x-key", help="the array of X in an .npz file")
     est.add_argument("--z-key", help="the array of Z in an .npz file")
-    est.add_argument("--method", default="mine", help=f"one of {', '.join(methods())} (default mine; "
+    est.add_argument("--method", default="mine",
+                     help=f"one of {', '.join(methods())} (default mine; "
                                                       "`methods` describes them)")
     est.add_argument("--seed", type=count(0, "seed", 2**32 - 1), default=0,
                      help="random seed, 0 to 2**32 - 1")

@@ -28,7 +28,7 @@ def table(rows: str) -> str:
     return f'<div class="output text_html"><table class="dataframe"><tr>{cells}</tr></table></div>'
 
 
-BANNER = "MNIST IS NOT AVAILABLE: USING FASHION-MNIST INSTEAD. Every number below is measured on it."
+BANNER = "MNIST IS NOT AVAILABLE: USING FASHION-MNIST INSTEAD. Every number below is on it."
 
 # Code inputs may say anything: only what a reader sees as output or prose is checked.
 CLEAN = ("<html><body><p>Mutual information <strong>is</strong> invariant; see Table 7.1.</p>"
@@ -50,7 +50,7 @@ def test_a_clean_page_passes_every_reader_check():
 
 
 @pytest.mark.parametrize("extra, check", [
-    (cell("x", stream("UserWarning: /tmp/kernel-1/x.py:3 something", "stderr")), "no stderr output"),
+    (cell("x", stream("UserWarning: /tmp/kernel-1/x.py:3 oops", "stderr")), "no stderr output"),
     (cell("x", stream("Traceback (most recent call last):\n  File ...")), "no Traceback"),
     (cell("x", stream("PosixPath('/tmp/results/07.json')")), "no PosixPath(...) repr"),
     (cell("x", stream("MIEstimate(mi=0.51, method='mine')")), "no MIEstimate(...) repr"),

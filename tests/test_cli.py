@@ -172,7 +172,8 @@ def test_library_refuses_a_seed_out_of_range():
     (MemoryError(), 1, "out of memory"),
     (KeyboardInterrupt(), 130, "interrupted"),
 ])
-def test_foreign_errors_one_line_and_debug_shows_them(files, capsys, monkeypatch, error, code, words):
+def test_foreign_errors_one_line_and_debug_shows_them(files, capsys, monkeypatch, error, code,
+                                                     words):
     def broken(*args, **kwargs):
         raise error
 

@@ -28,7 +28,8 @@ def test_make_lab_registers_the_kernel_and_opens_book():
 
 
 def test_lab_extra_is_the_book_plus_jupyterlab():
-    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    extras = project["optional-dependencies"]
     assert "mine_lib[book]" in extras["lab"]
     assert any(req.startswith("jupyterlab") for req in extras["lab"])
     assert "ipykernel" in " ".join(extras["book"])

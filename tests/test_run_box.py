@@ -88,7 +88,7 @@ def test_importing_the_library_loads_no_notebook_progress_bar():
 
 
 def test_saved_path_shows_nothing_as_a_cells_last_value(results_folder):
-    """A chapter ending in save_results(...) would otherwise put PosixPath('/tmp/...') on its page."""
+    """A chapter ending in save_results(...) would put PosixPath('/tmp/...') on its page."""
     from IPython.core.interactiveshell import InteractiveShell
 
     path = results.save_results("d", {"mi": 1.0})

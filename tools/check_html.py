@@ -127,7 +127,8 @@ class ReaderParser(HTMLParser):
         if tag in {"br", "img", "hr", "meta", "link", "input", "source", "wbr", "col"}:
             return  # void elements: no end tag
         classes = set((dict(attrs).get("class") or "").split())
-        flags = {f for f in (self._stack[-1][1] if self._stack else ()) if not f.startswith("opens-")}
+        inherited = self._stack[-1][1] if self._stack else set()
+        flags = {f for f in inherited if not f.startswith("opens-")}
         if tag in {"script", "style", "template"} or "cell_input" in classes:
             flags.add("hidden")  # not seen, or the code of a cell: not checked
         if "output" in classes and not flags & {"hidden", "output"}:

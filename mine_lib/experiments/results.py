@@ -82,7 +82,8 @@ def device_used() -> str:
 
 def data_loaded() -> list[dict]:
     """Image datasets this process loaded, and whether each stood in for MNIST."""
-    return [{"name": name, "fallback": fallback} for name, fallback in sorted(datasets.LOADED.items())]
+    return [{"name": name, "fallback": fallback}
+            for name, fallback in sorted(datasets.LOADED.items())]
 
 
 class ResultsFile(type(Path())):
@@ -219,6 +220,7 @@ def wall_times() -> list[dict]:
         except (OSError, ValueError):
             continue
         if isinstance(record, dict) and "wall_seconds" in record:
-            rows.append({"chapter": record.get("chapter", path.stem), "profile": record.get("profile"),
+            rows.append({"chapter": record.get("chapter", path.stem),
+                         "profile": record.get("profile"),
                          "wall_seconds": record["wall_seconds"]})
     return rows

@@ -2,10 +2,11 @@
 #
 #   make book   build the HTML book into _build/html (profile: $MINE_PROFILE, default standard)
 #   make test   unit tests, nbmake over the notebooks (smoke), smoke build, HTML checks
+#   make lab    JupyterLab on book/, with this environment as the kernel "mine-book"
 #   make clean  remove _build/ and .smoke/;  make distclean  also remove .venv/
 #
-# Both create .venv/ on first use with `python3 -m venv` and install this package
-# with the [book] or [test] extras; a stamp file skips the install until
+# Each creates .venv/ on first use with `python3 -m venv` and installs this package
+# with the [book], [test] or [lab] extras; a stamp file skips the install until
 # pyproject.toml changes.
 
 SHELL := bash
@@ -46,11 +47,12 @@ SMOKE := $(CURDIR)/_build/smoke
 SMOKE_SRC := $(CURDIR)/.smoke
 SMOKE_HTML := $(SMOKE)/_build/html
 
-.PHONY: help book test clean distclean venv
+.PHONY: help book test lab clean distclean venv
 
 help:
 	@echo "make book   build the HTML book into _build/html (MINE_PROFILE=$(MINE_PROFILE))"
 	@echo "make test   unit tests, nbmake (smoke), smoke build into _build/smoke, HTML checks"
+	@echo "make lab    JupyterLab on book/ with the kernel 'mine-book' (MINE_PROFILE=$(MINE_PROFILE))"
 	@echo "make clean  remove _build/ and .smoke/;  make distclean  also remove .venv/"
 
 # ---------------------------------------------------------------- virtual environment
@@ -68,6 +70,10 @@ $(VENV)/.stamp-book: pyproject.toml | $(VENV)/bin/python
 
 $(VENV)/.stamp-test: pyproject.toml | $(VENV)/bin/python
 	$(VBIN)/python -m pip install -e '.[test]'
+	touch $@
+
+$(VENV)/.stamp-lab: pyproject.toml | $(VENV)/bin/python
+	$(VBIN)/python -m pip install -e '.[lab]'
 	touch $@
 
 venv: $(VENV)/.stamp-test
@@ -109,6 +115,19 @@ test: $(VENV)/.stamp-test
 	  jupyter-book build "$(SMOKE_SRC)" $(JB_FLAGS) --path-output "$(SMOKE)"
 	@echo "== [4/4] HTML checks on $(SMOKE_HTML)"
 	$(RUN) python tools/check_html.py "$(SMOKE_HTML)" --toc "$(SMOKE_SRC)/_toc.yml"
+
+# ---------------------------------------------------------------- rerunning in Jupyter
+# JupyterLab from the same .venv, opened on book/. The chapters' kernel ("python3") is then
+# this venv's Python; the venv is also registered as the kernel "mine-book" (in the user's
+# Jupyter folder), for opening a chapter from another Jupyter or an editor. A chapter's kernel starts in book/, reads
+# MINE_PROFILE and writes its JSON where `make book` would for that profile.
+KERNEL := mine-book
+
+lab: $(VENV)/.stamp-lab
+	@[[ "$(MINE_PROFILE)" =~ ^[A-Za-z0-9_-]+$$ ]] || { echo "bad MINE_PROFILE='$(MINE_PROFILE)'" >&2; exit 2; }
+	$(RUN) python -m ipykernel install --user --name $(KERNEL) --display-name "Python (mine-book)"
+	$(RUN) MINE_PROFILE="$(MINE_PROFILE)" MINE_RESULTS_DIR="$${MINE_RESULTS_DIR:-$(BOOK_RESULTS)}" \
+	  jupyter lab --notebook-dir "$(CURDIR)/book"
 
 # ---------------------------------------------------------------- cleaning
 clean:

@@ -1,4 +1,9 @@
-"""Command line: ``python -m mine_lib estimate X Z [--method mine] [--seed 0] [--json]``.
+"""Command line: ``python -m mine_lib estimate X Z [--method mine] [--seed 0] [--json]``
+(also installed as ``mine-lib``), and ``python -m mine_lib methods``.
+
+Every failure ends in one line on stderr and a non-zero exit: 2 for bad input or options
+(the library's own errors and the argument checks), 1 for anything else (out of memory, a
+torch runtime error, a bug), 130 when interrupted. ``--debug`` shows the traceback instead.
 
 Layer: library (the command line). May import only other library
 modules, never ``mine_lib.experiments``.
@@ -8,79 +13,92 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
-from pathlib import Path
-
-import numpy as np
 
 from .errors import InputError, MineError
 from .estimator import estimate_mi, methods
+from .io import load_samples
+
+# One line per method for `methods`; a method without a line is listed as undocumented.
+METHOD_HELP = {
+    "mine": "MINE: Donsker-Varadhan bound, gradient bias corrected with a moving average "
+            "(the paper's estimator; the default)",
+    "mine-f": "MINE-f: the f-divergence (NWJ) lower bound, unbiased minibatch gradients",
+    "nwj": "NWJ lower bound (Nguyen, Wainwright & Jordan), the same bound as mine-f",
+    "dv": "Donsker-Varadhan bound with plain minibatch gradients (biased)",
+    "infonce": "InfoNCE (contrastive) bound; cannot exceed log(batch size)",
+    "smile": "SMILE: Donsker-Varadhan with marginal scores clipped to [-5, 5]; lower variance",
+    "js": "critic trained with the Jensen-Shannon (logistic) objective, MI read with the DV bound",
+    "ksg": "KSG k-nearest-neighbour estimator (no training; for low dimensions)",
+}
+
+EXIT_INPUT, EXIT_OTHER, EXIT_INTERRUPTED = 2, 1, 130
 
 
-def load_array(path: str) -> np.ndarray:
-    """A 2-D float array from .npy, .npz (one array) or .csv (all columns, optional header)."""
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(f"{path}: no such file")
-    if p.stat().st_size == 0:
-        raise InputError(f"{path}: the file is empty")
-    suffix = p.suffix.lower()
-    try:
-        if suffix == ".npy":
-            return np.load(p, allow_pickle=False)
-        if suffix == ".npz":
-            with np.load(p, allow_pickle=False) as data:
-                if len(data.files) != 1:
-                    raise InputError(f"{path}: expected one array in the .npz, found {data.files}")
-                return data[data.files[0]]
-        if suffix in (".csv", ".txt"):
-            return load_csv(p)
-    except MineError:
-        raise
-    except Exception as err:  # unreadable or corrupt file: one line, no traceback
-        raise InputError(f"{path}: cannot read it ({type(err).__name__}: {err})") from None
-    raise InputError(f"{path}: unknown file type {suffix!r}; use .npy, .npz or .csv")
+class Parser(argparse.ArgumentParser):
+    """argparse that reports a bad argument in one line (no usage block)."""
+
+    def error(self, message: str):
+        self.exit(EXIT_INPUT, f"error: {message} (see {self.prog} --help)\n")
 
 
-def load_csv(p: Path) -> np.ndarray:
-    lines = [ln for ln in p.read_text().splitlines() if ln.strip()]
-    if not lines:
-        raise InputError(f"{p}: the file has no rows")
-    try:
-        [float(v) for v in lines[0].split(",")]
-        start = 0
-    except ValueError:
-        start = 1  # a header row
-    rows = [ln.split(",") for ln in lines[start:]]
-    if not rows:
-        raise InputError(f"{p}: the file has a header but no data rows")
-    widths = {len(r) for r in rows}
-    if len(widths) != 1:
-        raise InputError(f"{p}: rows have different numbers of columns {sorted(widths)}")
-    try:
-        return np.array(rows, dtype=np.float64)
-    except ValueError as err:
-        raise InputError(f"{p}: non-numeric value ({err})") from None
+def count(minimum: int, what: str, maximum: int | None = None):
+    """An argparse type: an integer from minimum to maximum."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what} must be an integer, got {text!r}") from None
+        if value < minimum:
+            least = "positive" if minimum > 0 else "zero or more"
+            raise argparse.ArgumentTypeError(f"{what} must be {least}, got {value}")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(f"{what} must be at most {maximum}, got {value}")
+        return value
+    parse.__name__ = what  # argparse names the type in its messages
+    return parse
 
 
 def parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="python -m mine_lib", description="Mutual information estimation.")
-    sub = ap.add_subparsers(dest="command", required=True)
+    ap = Parser(prog="python -m mine_lib", description="Mutual information estimation.")
+    ap.add_argument("--debug", action="store_true", help="show the full traceback of an error")
+    sub = ap.add_subparsers(dest="command", required=True, parser_class=Parser)
     est = sub.add_parser("estimate", help="estimate I(X; Z) from paired samples")
-    est.add_argument("x", help="samples of X: .npy, .npz or .csv, one row per sample")
-    est.add_argument("z", help="samples of Z, same number of rows as X")
-    est.add_argument("--method", default="mine", help=f"one of {', '.join(methods())} (default mine)")
-    est.add_argument("--seed", type=int, default=0)
-    est.add_argument("--batch-size", type=int, default=None)
-    est.add_argument("--max-steps", type=int, default=None)
+    est.add_argument("x", help="samples of X: .npy, .npz (FILE.npz:KEY for one of several arrays), "
+                               ".csv (header row optional), or tab/space-separated .tsv/.txt/.dat; "
+                               "one row per sample")
+    est.add_argument("z", nargs="?", help="samples of Z, same number of rows as X "
+                                          "(default: the same file as X, with --z-key)")
+    est.add_argument("--x-key", help="the array of X in an .npz file")
+    est.add_argument("--z-key", help="the array of Z in an .npz file")
+    est.add_argument("--method", default="mine",
+                     help=f"one of {', '.join(methods())} (default mine; "
+                                                      "`methods` describes them)")
+    est.add_argument("--seed", type=count(0, "seed", 2**32 - 1), default=0,
+                     help="random seed, 0 to 2**32 - 1")
+    est.add_argument("--batch-size", type=count(1, "batch size"), default=None)
+    est.add_argument("--max-steps", type=count(1, "max steps"), default=None)
     est.add_argument("--json", action="store_true", help="print one JSON object")
     est.add_argument("--progress", action="store_true", help="show a progress bar on stderr")
-    sub.add_parser("methods", help="list the method names")
+    est.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                     help="show the full traceback of an error")
+    sub.add_parser("methods", help="list the methods, one line each")
     return ap
 
 
+def note(kind: str, text: str) -> None:
+    print(f"{kind}: {text}", file=sys.stderr)
+
+
 def run_estimate(args) -> dict:
-    x, z = load_array(args.x), load_array(args.z)
+    if args.z is None:
+        if args.z_key is None:
+            raise InputError("give two files (X and Z), or one .npz file with --x-key and --z-key")
+        args.z = args.x
+    x, z = load_samples(args.x, args.x_key), load_samples(args.z, args.z_key)
+    for line in (*x.notes, *z.notes):
+        note("note", line)
     options = {}
     if args.method != "ksg":
         for name in ("batch_size", "max_steps"):
@@ -89,26 +107,64 @@ def run_estimate(args) -> dict:
         options["progress"] = args.progress
     elif args.batch_size is not None or args.max_steps is not None:
         raise InputError("--batch-size and --max-steps apply to neural methods, not ksg")
-    result = estimate_mi(x, z, method=args.method, seed=args.seed, **options)
+    result = estimate_mi(x.array, z.array, method=args.method, seed=args.seed, **options)
+    if not math.isfinite(result.mi):
+        raise MineError(f"the {args.method} estimate came out as {result.mi}; "
+                        "try another method (e.g. --method smile) or more samples")
     return result.summary()
+
+
+def show(summary: dict, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(summary))
+    else:
+        line = (f"I(X;Z) = {summary['mi']:.4f} nats ({summary['bits']:.4f} bits), "
+                f"method {summary['method']}")
+        if summary["method"] == "ksg":
+            line += f", {summary['n_test']} samples"
+        else:
+            line += f", {summary['n_test']} held-out samples, {summary['steps']} steps"
+        print(f"{line}, {summary['seconds']:.1f} s")
+        if summary.get("ci_low") is not None and summary.get("ci_high") is not None:
+            print(f"{summary['ci_level']:.0%} interval [{summary['ci_low']:.4f}, "
+                  f"{summary['ci_high']:.4f}] nats ({summary['ci_accounts_for']})")
+    for warning in summary.get("warnings", []):
+        note("warning", warning)
 
 
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
-    if args.command == "methods":
-        print("\n".join(methods()))
-        return 0
     try:
-        summary = run_estimate(args)
+        if args.command == "methods":
+            width = max(map(len, methods()))
+            for name in methods():
+                print(f"{name:<{width}}  {METHOD_HELP.get(name, '(undocumented)')}")
+            return 0
+        show(run_estimate(args), args.json)
+        return 0
+    except KeyboardInterrupt:
+        if args.debug:
+            raise
+        note("error", "interrupted")
+        return EXIT_INTERRUPTED
     except MineError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    if args.json:
-        print(json.dumps(summary))
-    else:
-        print(f"I(X;Z) = {summary['mi']:.4f} nats ({summary['bits']:.4f} bits), method {summary['method']}, "
-              f"{summary['n_test']} held-out samples, {summary['steps']} steps, {summary['seconds']:.1f} s")
-    return 0
+        if args.debug:
+            raise
+        note("error", " ".join(str(err).split()))
+        return EXIT_INPUT
+    except MemoryError:
+        if args.debug:
+            raise
+        note("error", "out of memory; try fewer samples or a smaller --batch-size "
+                      "(--debug shows the traceback)")
+        return EXIT_OTHER
+    except Exception as err:  # not the library's own: still one line
+        if args.debug:
+            raise
+        reason = " ".join(str(err).split())[:300]
+        note("error", f"{type(err).__name__}: {reason} (this is not a problem with your input "
+                      "that mine_lib recognises; --debug shows the traceback)")
+        return EXIT_OTHER
 
 
 if __name__ == "__main__":

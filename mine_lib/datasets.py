@@ -296,6 +296,11 @@ def fetch_one(url: str, final: Path, name: str, stem: str) -> str | None:
 # ---------------------------------------------------------------- loading
 
 
+# What this process loaded: dataset name -> True when it stood in for MNIST. A chapter's
+# "this run" box reads it to say which data really ran.
+LOADED: dict[str, bool] = {}
+
+
 def load_mnist_family(name: str = "mnist", split: str = "train",
                       data_dir: str | os.PathLike | None = None,
                       download: bool = True) -> ImageDataset:
@@ -307,10 +312,14 @@ def load_mnist_family(name: str = "mnist", split: str = "train",
     folders = search_folders(name, data_dir)
     for folder in folders:
         if all(file_in(folder, stem) for stem in stems(split)):
-            return read_split(name, split, folder, can_repair(folder, download))
+            data = read_split(name, split, folder, can_repair(folder, download))
+            LOADED.setdefault(name, False)
+            return data
     cache = cache_root() / name
     if download:
-        return read_split(name, split, cache, repair=True)
+        data = read_split(name, split, cache, repair=True)
+        LOADED.setdefault(name, False)
+        return data
     looked = "\n".join(f"  {f}/" for f in folders)
     raise DataError(f"{name} ({split}) not found; looked in:\n{looked}\n"
                     "and downloading was not allowed (download=False).")
@@ -374,7 +383,8 @@ BANNER = """
 
 def load_digits(split: str = "train", data_dir: str | os.PathLike | None = None,
                 download: bool = True) -> ImageDataset:
-    """MNIST if it can be had, else Fashion-MNIST, announced loudly (fallback=True)."""
+    """MNIST if it can be had, else Fashion-MNIST (fallback=True), announced loudly the
+    first time in a process (a banner on stdout and a UserWarning)."""
     try:
         return load_mnist_family("mnist", split, data_dir, download)
     except DataError as err:
@@ -387,9 +397,12 @@ def load_digits(split: str = "train", data_dir: str | os.PathLike | None = None,
                         f"On Debian/Ubuntu, `{APT_HINT}` installs Fashion-MNIST offline; "
                         "or put the IDX files in $MINE_DATA_DIR/<name>/.") from None
     data.fallback = True
-    print(BANNER.format(rule="!" * 72, path=data.path))
-    warnings.warn(f"MNIST not available ({first_line(mnist_error)}); using Fashion-MNIST "
-                  "instead. The paper's MNIST numbers are not comparable.", stacklevel=2)
+    first = not LOADED.get(data.name, False)
+    LOADED[data.name] = True
+    if first:  # said once per process (a chapter's kernel), however many splits it loads
+        print(BANNER.format(rule="!" * 72, path=data.path))
+        warnings.warn(f"MNIST not available ({first_line(mnist_error)}); using Fashion-MNIST "
+                      "instead. The paper's MNIST numbers are not comparable.", stacklevel=2)
     return data
 
 

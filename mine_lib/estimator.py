@@ -12,12 +12,12 @@ from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
+from tqdm.std import tqdm  # tqdm.auto warns "IProgress not found" in notebooks
 
 from .critics import ACTIVATIONS, CRITICS, make_critic
 from .errors import DivergenceError, InputError
 from .objectives import LOSSES, Objective, make_loss
-from .utils import pick_device
+from .utils import pick_device, standardize_columns
 
 MIN_ROWS = 50  # a neural estimate needs train, validation and test samples
 DEFAULT_METHOD = "mine"  # the method of estimate_mi and estimate_with_uncertainty by default
@@ -135,6 +135,21 @@ def as_matrix(name: str, a) -> np.ndarray:
     return a
 
 
+def constant_column_warnings(x, z) -> list[str]:
+    """One sentence for each of x and z that has constant columns (they carry no information)."""
+    notes = []
+    for name, a in (("x", as_matrix("x", x)), ("z", as_matrix("z", z))):
+        constant = np.flatnonzero(np.ptp(a, axis=0) == 0)
+        if constant.size == a.shape[1]:
+            notes.append(f"every column of {name} is constant: {name} carries no information, "
+                         "so the true MI is 0")
+        elif constant.size:
+            cols = ", ".join(str(c) for c in constant[:10]) + (" ..." if constant.size > 10 else "")
+            what = "a constant column" if constant.size == 1 else f"{constant.size} constant columns"
+            notes.append(f"{name} has {what} (index {cols}), which carries no information")
+    return notes
+
+
 def check_pair(x, z, min_rows: int) -> tuple[np.ndarray, np.ndarray]:
     x, z = as_matrix("x", x), as_matrix("z", z)
     if x.shape[0] != z.shape[0]:
@@ -155,8 +170,8 @@ def split_rows(n: int, cfg: TrainConfig, rng: np.random.Generator) -> tuple[np.n
 
 
 def standardize(a: np.ndarray, reference: np.ndarray) -> np.ndarray:
-    std = reference.std(axis=0)
-    return (a - reference.mean(axis=0)) / np.where(std > 0, std, 1.0)
+    """Columns of ``a`` centred and scaled by ``reference``'s; safe at any finite magnitude."""
+    return standardize_columns(a, reference)
 
 
 @torch.no_grad()
@@ -327,10 +342,15 @@ def estimate_mi(x, z, method: str = DEFAULT_METHOD, seed: int = 0, **options) ->
     moving-average rate of "mine". The returned object's ``mi`` is measured on held-out
     samples.
     """
-    if method in OTHER_METHODS:
-        return OTHER_METHODS[method](x, z, seed=seed, **options)
-    if method not in NEURAL_METHODS:
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**64:
+        raise InputError(f"seed must be an integer from 0 to 2**64 - 1, got {seed!r}")
+    if method not in NEURAL_METHODS and method not in OTHER_METHODS:
         raise InputError(f"unknown method {method!r}; choose one of {', '.join(methods())}")
+    notes = constant_column_warnings(x, z)
+    if method in OTHER_METHODS:
+        result = OTHER_METHODS[method](x, z, seed=seed, **options)
+        result.warnings.extend(notes)
+        return result
     loss, loss_options = NEURAL_METHODS[method]
     loss_options = dict(loss_options)
     for option, (owner, name) in LOSS_OPTIONS.items():
@@ -351,6 +371,7 @@ def estimate_mi(x, z, method: str = DEFAULT_METHOD, seed: int = 0, **options) ->
         raise InputError(f"bad options for {method!r}: {err}") from None
     result = train_critic(x, z, cfg, objective)
     result.method = method
+    result.warnings.extend(notes)
     return result
 
 

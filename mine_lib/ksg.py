@@ -20,6 +20,7 @@ from scipy.spatial.distance import cdist
 from scipy.special import digamma
 
 from .errors import InputError
+from .utils import standardize_columns
 
 JITTER = 1e-10  # noise added to standardised columns, to break ties between equal values
 TREE_MAX_DIM = 8  # joint dimension up to which KD-trees beat brute force (measured, n=1e4)
@@ -81,9 +82,7 @@ def check_sizes(x: np.ndarray, z: np.ndarray, k: int) -> None:
 
 def prepare(a: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Standardise each column and add tiny seeded noise, so no two distances tie."""
-    std = a.std(axis=0)
-    std[std == 0] = 1.0  # a constant column stays constant (then only the noise is left)
-    scaled = (a - a.mean(axis=0)) / std
+    scaled = standardize_columns(a, a)  # safe at any magnitude; a constant column stays constant
     return scaled + JITTER * rng.standard_normal(a.shape)
 
 

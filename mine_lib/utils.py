@@ -25,6 +25,24 @@ def pick_device(name: str = "auto") -> torch.device:
         raise InputError(f"unknown device {name!r}: {err}") from None
 
 
+def standardize_columns(a: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """(a - mean) / std per column, with the mean and std of ``reference`` (rows of ``a``).
+
+    Safe for any finite magnitude: each column is first divided by its largest absolute
+    value, in float64, so squares of 1e300 cannot overflow nor squares of 1e-300 underflow
+    to a zero spread. Neither step changes mutual information. A constant column stays
+    constant (its spread counts as 1).
+    """
+    a = np.asarray(a, dtype=np.float64)
+    reference = np.asarray(reference, dtype=np.float64)
+    peak = np.abs(a).max(axis=0) if a.size else np.ones(a.shape[1:])
+    peak = np.maximum(peak, np.abs(reference).max(axis=0) if reference.size else 0.0)
+    peak = np.where(peak > 0, peak, 1.0)
+    a, reference = a / peak, reference / peak
+    std = reference.std(axis=0)
+    return (a - reference.mean(axis=0)) / np.where(std > 0, std, 1.0)
+
+
 def seed_everything(seed: int) -> torch.Generator:
     """Seed Python, numpy and torch; return a torch generator for sampling."""
     random.seed(seed)

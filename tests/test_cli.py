@@ -7,7 +7,21 @@ import sys
 import numpy as np
 import pytest
 
+import mine_lib.__main__ as cli
+from mine_lib.__main__ import main
+from mine_lib.errors import InputError
+from mine_lib.estimator import estimate_mi, methods
 from mine_lib.tasks import correlated_gaussian
+
+
+def run_main(capsys, *args):
+    """The command line in this process (no torch import per call): (exit code, out, err)."""
+    try:
+        code = main([str(a) for a in args])
+    except SystemExit as stop:  # argparse refusing an argument
+        code = stop.code
+    out = capsys.readouterr()
+    return code, out.out, out.err
 
 
 def run(*args, cwd):
@@ -58,12 +72,124 @@ def test_ksg_method_from_the_command_line(files):
     (("ragged.csv", "z.npy"), "different numbers of columns"),
     (("missing.npy", "z.npy"), "no such file"),
     (("x.npy", "z.npy", "--method", "magic"), "unknown method"),
-    (("x.npy", "z.npy", "--batch-size", "0"), "batch_size must be a positive integer"),
-    (("x.npy", "z.npy", "--max-steps", "-3"), "max_steps must be a positive integer"),
+    (("x.npy", "z.npy", "--batch-size", "0"), "batch size must be positive, got 0"),
+    (("x.npy", "z.npy", "--max-steps", "-3"), "max steps must be positive, got -3"),
+    (("x.npy", "z.npy", "--max-steps", "0"), "max steps must be positive, got 0"),
+    (("x.npy", "z.npy", "--seed", "-1"), "seed must be zero or more, got -1"),
+    (("x.npy", "z.npy", "--seed", "1.5"), "seed must be an integer"),
+    (("x.npy", "z.npy", "--seed", str(2**70)), "seed must be at most 4294967295"),
+    (("x.npy", "z.npy", "--method", "ksg", "--max-steps", "5"), "apply to neural methods"),
+    (("z.npz:nokey", "z.npy"), "no array named 'nokey'"),
+    (("x.npy",), "give two files"),
 ])
-def test_bad_input_one_line_and_nonzero_exit(files, args, message):
-    out = run("estimate", *args, cwd=files)
+def test_bad_input_one_line_and_nonzero_exit(files, capsys, monkeypatch, args, message):
+    monkeypatch.chdir(files)
+    code, out, err = run_main(capsys, "estimate", *args)
+    assert code == 2
+    assert err.startswith("error: ") and message in err
+    assert err.strip().count("\n") == 0 and out == ""
+
+
+def test_bad_input_from_a_real_process_has_no_traceback(files):
+    out = run("estimate", "x.npy", "z.npy", "--seed", "-1", cwd=files)
     assert out.returncode == 2
-    assert message in out.stderr
-    assert "Traceback" not in out.stderr
+    assert out.stderr.startswith("error: argument --seed: seed must be zero or more")
     assert out.stderr.strip().count("\n") == 0
+
+
+def test_methods_one_line_each_with_a_description(capsys):
+    code, out, _ = run_main(capsys, "methods")
+    assert code == 0
+    lines = out.strip().splitlines()
+    assert [ln.split()[0] for ln in lines] == methods()
+    assert all(len(ln.split(None, 1)[1]) > 20 and "undocumented" not in ln for ln in lines)
+
+
+def test_npz_keys_by_name_or_option_agree(files, capsys, monkeypatch):
+    monkeypatch.chdir(files)
+    np.savez("both.npz", x=np.load("x.npy"), z=np.load("z.npy"))
+    results = []
+    for args in (("both.npz:x", "both.npz:z"), ("both.npz", "--x-key", "x", "--z-key", "z"),
+                 ("x.npy", "z.npy")):
+        code, out, err = run_main(capsys, "estimate", *args, "--method", "ksg", "--json")
+        assert code == 0, err
+        results.append(json.loads(out)["mi"])
+    assert results[0] == results[1] == results[2]
+
+
+def test_header_detection_is_reported_on_stderr(files, capsys, monkeypatch):
+    monkeypatch.chdir(files)
+    np.savetxt("z.txt", np.load("z.npy"))  # whitespace-separated, no header
+    code, out, err = run_main(capsys, "estimate", "x.csv", "z.txt", "--method", "ksg", "--json")
+    assert code == 0
+    assert "note: x.csv: header row detected (a, b)" in err
+    assert "note: z.txt: no header row; 2000 rows x 2 columns separated by spaces" in err
+    reference = estimate_mi(np.load("x.npy"), np.load("z.npy"), method="ksg").mi
+    assert json.loads(out)["mi"] == pytest.approx(reference, abs=1e-9)
+
+
+@pytest.mark.parametrize("scale", [1e300, 1e-300, 1e-310])
+def test_extreme_magnitudes_give_the_same_estimate(files, scale):
+    x = np.load(files / "x.npy")[:600].astype(np.float64)  # float32 cannot hold 1e300
+    z = np.load(files / "z.npy")[:600].astype(np.float64)
+    for method, options in (("ksg", {}), ("mine", {"max_steps": 60, "eval_every": 20})):
+        plain = estimate_mi(x, z, method=method, **options).mi
+        scaled = estimate_mi(x * scale, z / scale if scale > 1 else z, method=method, **options)
+        assert plain > 0.3  # the data are strongly dependent: a 0 would be the old bug
+        assert scaled.mi == pytest.approx(plain, abs=1e-3), method
+        assert not scaled.warnings
+
+
+def test_constant_column_warning_in_json_and_on_stderr(files, capsys, monkeypatch):
+    monkeypatch.chdir(files)
+    x = np.load("x.npy")
+    np.save("xc.npy", np.c_[x, np.full(len(x), 3.0)])
+    code, out, err = run_main(capsys, "estimate", "xc.npy", "z.npy", "--method", "ksg", "--json")
+    assert code == 0
+    assert json.loads(out)["warnings"] == ["x has a constant column (index 2), which carries "
+                                           "no information"]
+    code, out, err = run_main(capsys, "estimate", "xc.npy", "z.npy", "--method", "ksg")
+    assert out.startswith("I(X;Z) = ")
+    assert "warning: x has a constant column (index 2)" in err
+    np.save("zc.npy", np.ones((len(x), 1)))
+    code, out, err = run_main(capsys, "estimate", "x.npy", "zc.npy", "--method", "ksg")
+    assert "warning: every column of z is constant" in err
+    code, out, err = run_main(capsys, "estimate", "x.npy", "z.npy", "--method", "ksg")
+    assert "warning" not in err
+
+
+def test_library_refuses_a_seed_out_of_range():
+    x = np.random.default_rng(0).normal(size=(100, 1))
+    for method in ("ksg", "mine"):
+        for seed in (-1, 2**64, 1.0, True):
+            with pytest.raises(InputError, match="seed must be an integer from 0"):
+                estimate_mi(x, x, method=method, seed=seed)
+
+
+@pytest.mark.parametrize("error, code, words", [
+    (RuntimeError("CUDA error: device-side assert triggered\nmore detail"), 1,
+     "RuntimeError: CUDA error: device-side assert triggered more detail"),
+    (MemoryError(), 1, "out of memory"),
+    (KeyboardInterrupt(), 130, "interrupted"),
+])
+def test_foreign_errors_one_line_and_debug_shows_them(files, capsys, monkeypatch, error, code,
+                                                     words):
+    def broken(*args, **kwargs):
+        raise error
+
+    monkeypatch.chdir(files)
+    monkeypatch.setattr(cli, "estimate_mi", broken)
+    got, out, err = run_main(capsys, "estimate", "x.npy", "z.npy")
+    assert got == code
+    assert err.startswith("error: ") and words in err
+    assert err.count("\n") == 1 and out == ""
+    with pytest.raises(type(error)):
+        main(["estimate", "x.npy", "z.npy", "--debug"])
+    with pytest.raises(type(error)):
+        main(["--debug", "estimate", "x.npy", "z.npy"])
+
+
+def test_debug_prints_the_traceback_from_the_command_line(files):
+    out = run("estimate", "x3d.npy", "z.npy", "--debug", cwd=files)
+    assert out.returncode != 0
+    assert "Traceback" in out.stderr and "InputError" in out.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import urllib.request
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -64,6 +65,7 @@ def isolated(tmp_path, monkeypatch):
         return REAL_URLOPEN(url, *args, **kwargs)
 
     monkeypatch.setattr(ds.urllib.request, "urlopen", file_only)
+    monkeypatch.setattr(ds, "LOADED", {})  # what "this process" loaded: nothing yet
     return tmp_path
 
 
@@ -354,3 +356,17 @@ def test_stack_channels_bad_input():
         ds.stack_channels(images, labels.astype(int) + 10, n=3)
     with pytest.raises(InputError, match="labels"):
         ds.stack_channels(images, labels[:4], n=3)
+
+
+def test_fallback_is_announced_once_per_process(isolated, capsys):
+    """A chapter loads train and test: one banner on its page, not one a split."""
+    for split in ("train", "test"):
+        write_split(isolated / "system" / "fashion-mnist", "fashion-mnist", split)
+    with pytest.warns(UserWarning, match="not comparable"):
+        ds.load_digits("train", download=False)
+    assert capsys.readouterr().out.count("USING FASHION-MNIST INSTEAD") == 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        data = ds.load_digits("test", download=False)
+    assert data.fallback and "FASHION-MNIST" not in capsys.readouterr().out
+    assert ds.LOADED == {"fashion-mnist": True}

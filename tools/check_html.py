@@ -13,6 +13,11 @@ Checks, each counted once:
   - for every page with math: it loads MathJax from a local file that exists, next
     to MathJax's CHTML fonts;
   - at least one page has math (the introduction has labelled equations);
+  - for every page, what a reader should never see (the page's outputs and prose, not
+    its code): a stderr output block (class "output stderr"); the word "Traceback";
+    the reprs "PosixPath(" and "MIEstimate("; a pandas Series/dtype repr ("dtype: ...");
+    raw Markdown bold ("**word**") left as text; the same table (its data cells), or the
+    same line of output text (40+ characters), shown twice;
   - with a headless Chromium (`--browser yes`, or `auto` when one is installed): for
     every page with math, with all network access blocked, MathJax turns every math
     element into an `mjx-container` and reports no TeX error.
@@ -101,6 +106,131 @@ class PageParser(HTMLParser):
             self.prose.append(data)
 
 
+class ReaderParser(HTMLParser):
+    """What a reader sees of a page's code cells and prose: output blocks (stderr ones
+    counted apart), tables and text, without the code a cell shows as its input."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stderr_blocks: list[str] = []
+        self.outputs: list[str] = []  # text of each output block, line breaks kept
+        self.tables: list[str] = []  # the data cells (<td>) of each table, joined
+        self.text: list[str] = []  # every visible text outside code inputs
+        self.prose: list[str] = []  # text outside any code, output or math
+        self._stack: list[tuple[str, set[str]]] = []  # (tag, flags)
+        self._outputs_open: list[list[str]] = []
+        self.table_outputs: set[int] = set()  # indices of outputs that hold a table
+        self._output_tables: list[bool] = []
+        self._tables_open: list[list[str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in {"br", "img", "hr", "meta", "link", "input", "source", "wbr", "col"}:
+            return  # void elements: no end tag
+        classes = set((dict(attrs).get("class") or "").split())
+        inherited = self._stack[-1][1] if self._stack else set()
+        flags = {f for f in inherited if not f.startswith("opens-")}
+        if tag in {"script", "style", "template"} or "cell_input" in classes:
+            flags.add("hidden")  # not seen, or the code of a cell: not checked
+        if "output" in classes and not flags & {"hidden", "output"}:
+            flags |= {"output", "opens-output"} | ({"stderr"} if "stderr" in classes else set())
+            self._outputs_open.append([])
+            self._output_tables.append(False)
+        if tag in {"pre", "code", "kbd", "samp", "textarea"} or classes & {"math", "highlight"}:
+            flags.add("code")
+        if tag == "table" and "hidden" not in flags:
+            flags.add("opens-table")
+            self._tables_open.append([])
+            if self._output_tables:
+                self._output_tables[-1] = True
+        if tag == "td" and self._tables_open:
+            flags.add("td")
+            self._tables_open[-1].append("")
+        self._stack.append((tag, flags))
+
+    def handle_endtag(self, tag: str) -> None:
+        for i in range(len(self._stack) - 1, -1, -1):
+            if self._stack[i][0] == tag:
+                for _, flags in reversed(self._stack[i:]):
+                    if "opens-output" in flags:
+                        text = "".join(self._outputs_open.pop())
+                        if self._output_tables.pop():
+                            self.table_outputs.add(len(self.outputs))
+                        self.outputs.append(text)
+                        if "stderr" in flags:
+                            self.stderr_blocks.append(text)
+                    if "opens-table" in flags:
+                        cells = [" ".join(c.split()) for c in self._tables_open.pop()]
+                        self.tables.append(" | ".join(cells) if len(cells) > 1 else "")
+                del self._stack[i:]
+                break
+
+    def handle_data(self, data: str) -> None:
+        flags = self._stack[-1][1] if self._stack else set()
+        if "hidden" in flags:
+            return
+        self.text.append(data)
+        for block in self._outputs_open:
+            block.append(data)
+        if "td" in flags and self._tables_open:
+            self._tables_open[-1][-1] += data
+        if not flags & {"output", "code"}:
+            self.prose.append(data)
+
+
+DTYPE_REPR = re.compile(r"\bdtype: (?:int|float|object|bool|category|datetime|string|complex)\w*")
+RAW_BOLD = re.compile(r"\*\*[A-Za-z][^*\n]{0,80}?[A-Za-z0-9.!?)]\*\*")
+REPRS = {"PosixPath(": "PosixPath(...) repr", "MIEstimate(": "MIEstimate(...) repr"}
+MIN_REPEAT = 40  # characters: shorter identical output lines ("done", a number) may repeat
+
+
+def excerpt(text: str, at: int, width: int = 100) -> str:
+    return " ".join(text[max(0, at - 30):at + width].split())
+
+
+def repeated(parser: ReaderParser) -> list[str]:
+    """Tables with the same data cells shown twice (an index column shown or not makes no
+    difference), and lines of output text (40+ characters) shown twice on the page."""
+    found = []
+    tables: dict[str, int] = {}
+    for table in filter(None, parser.tables):
+        tables[table] = tables.get(table, 0) + 1
+    found += [f"a table shown {n} times ({t[:60]}...)" for t, n in tables.items() if n > 1]
+    chunks: dict[str, int] = {}
+    for i, block in enumerate(parser.outputs):
+        if i in parser.table_outputs:
+            continue  # compared as tables above
+        for line in block.splitlines():
+            line = " ".join(line.split())
+            if len(line) >= MIN_REPEAT and re.search("[A-Za-z]", line):
+                chunks[line] = chunks.get(line, 0) + 1
+    found += [f"an output line shown {n} times ({c[:60]}...)" for c, n in chunks.items() if n > 1]
+    return found
+
+
+def reader_checks(rep: Report, rel: Path, html: str) -> None:
+    """The checks of what a reader sees, each counted once per page."""
+    parser = ReaderParser()
+    parser.feed(html)
+    parser.close()
+    text = " ".join("".join(parser.text).split())
+    prose = "".join(parser.prose)
+    rep.check(not parser.stderr_blocks, f"{rel}: no stderr output",
+              f"{len(parser.stderr_blocks)} stderr block(s), first: "
+              + (" ".join(parser.stderr_blocks[0].split())[:100] if parser.stderr_blocks else ""))
+    at = text.find("Traceback")
+    rep.check(at < 0, f"{rel}: no Traceback", excerpt(text, at))
+    for needle, what in REPRS.items():
+        at = text.find(needle)
+        rep.check(at < 0, f"{rel}: no {what}", excerpt(text, at))
+    match = DTYPE_REPR.search(text)
+    rep.check(match is None, f"{rel}: no pandas dtype repr",
+              excerpt(text, match.start()) if match else "")
+    bold = RAW_BOLD.search(prose) or RAW_BOLD.search("\n".join(parser.outputs))
+    rep.check(bold is None, f"{rel}: no raw **bold** markup", bold.group(0) if bold else "")
+    twice = repeated(parser)
+    rep.check(not twice, f"{rel}: nothing shown twice", "; ".join(twice[:3]))
+
+
 def toc_files(toc_path: Path) -> list[str]:
     """Every `file:` of a jb-book/jb-article toc, in order (globs are not expanded)."""
     toc = yaml.safe_load(toc_path.read_text(encoding="utf-8"))
@@ -163,12 +293,14 @@ class Report:
     def __init__(self) -> None:
         self.passed = 0
         self.failed = 0
+        self.failures: list[str] = []  # the names of the failed checks
 
     def check(self, ok: bool, what: str, detail: str = "") -> None:
         if ok:
             self.passed += 1
         else:
             self.failed += 1
+            self.failures.append(what)
             print(f"FAIL  {what}" + (f": {detail}" if detail else ""))
 
 
@@ -217,6 +349,8 @@ def main(argv: list[str] | None = None) -> int:
                 else:
                     remote.append(f"inline script names {url}")
         rep.check(not remote, f"{rel}: nothing loaded from the network", "; ".join(remote[:5]))
+
+        reader_checks(rep, rel, page.read_text(encoding="utf-8", errors="replace"))
 
         prose = "".join(parser_.prose)
         rep.check("$$" not in prose, f"{rel}: no raw $$ in the text",

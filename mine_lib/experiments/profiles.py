@@ -11,11 +11,13 @@ the library never imports this one.
 from __future__ import annotations
 
 import os
+import time
 
 from ..errors import InputError
 
 PROFILES = ("smoke", "standard", "long", "paper")
 DEFAULT = "standard"
+STARTED: float | None = None  # time.time() of the last announce(): a chapter's wall time starts here
 
 
 def current() -> str:
@@ -35,6 +37,8 @@ def choose(smoke, standard, paper, long=None):
 
 def announce(chapter: str) -> str:
     """Print and return the line every chapter starts with."""
+    global STARTED
+    STARTED = time.time()
     line = f"[{chapter}] running with profile '{current()}' (MINE_PROFILE = smoke | standard | long | paper)"
     print(line)
     return line

@@ -5,6 +5,9 @@ and torch-mist's SMILE through /work/tm-venv/bin/python when that environment ex
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_estimators.py --set compare \
         --tasks paper --n 5000 --seeds 3 --out compare.csv
     ... --peer-seeds 1         fewer seeds for every estimator but the default
+    ... --record book/recorded/estimator_comparison.json
+                               also write the tables with their provenance (command, commit,
+                               date, machine) for chapter 10
 Seconds are per estimate, single-threaded (torch.set_num_threads(1)); torch-mist's are its
 fit and read-out inside its own process. The interval coverage is the share of runs whose
 interval holds the true MI. torch-mist's row uses its held-out read-out; its read-out on the
@@ -87,6 +90,8 @@ def main() -> None:
                     help="seeds for every estimator but 'default' (default: --seeds)")
     ap.add_argument("--n", type=int, default=5000, help="samples per task")
     ap.add_argument("--out", type=Path, default=None, help="CSV of runs (appended, resumed)")
+    ap.add_argument("--record", type=Path, default=None,
+                    help="write the summary and per-task means, with provenance, to this JSON")
     ap.add_argument("--time-limit", type=float, default=None,
                     help="seconds after which no new run starts (resume later with --out)")
     args = ap.parse_args()
@@ -141,6 +146,43 @@ def main() -> None:
     print(summary.round(3).to_string())
     seeds = df.groupby("estimator")["seed"].nunique()
     print("seeds per estimator: " + ", ".join(f"{k}: {v}" for k, v in seeds.items()))
+    if args.record:
+        record_comparison(args.record, df, summary, means, seeds, args)
+        print(f"recorded to {args.record}")
+
+
+def record_comparison(path: Path, df, summary, means, seeds, args) -> None:
+    """The tables as JSON with where they came from: command, commit, date, machine."""
+    import json
+    import os
+    import platform
+    import subprocess
+    import sys
+    from datetime import datetime, timezone
+
+    def git(*cmd):
+        out = subprocess.run(["git", *cmd], capture_output=True, text=True,
+                             cwd=Path(__file__).resolve().parent)
+        return out.stdout.strip()
+
+    provenance = {
+        "command": " ".join(["python", *sys.argv]),
+        "commit": git("rev-parse", "HEAD"), "dirty": bool(git("status", "--porcelain", "mine_lib")),
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": f"{platform.node()}, {platform.processor() or platform.machine()}, "
+                   f"{os.cpu_count()} cores shared with other jobs (load average "
+                   f"{os.getloadavg()[0]:.1f}), single-threaded runs",
+        "n": args.n, "seeds": {k: int(v) for k, v in seeds.items()},
+        "tasks": sorted(set(df["task"])),
+        "torch_mist_readout": "torch-mist SMILE: held-out 20 % read-out; '(train rows)': the "
+                            "same runs read out on the rows they trained on",
+    }
+    cols = ["task", "estimator", "true_mi", "mean", "std", "runs", "log_ratio", "solved"]
+    record = {"provenance": provenance,
+              "summary": summary.reset_index().to_dict("records"),
+              "task_means": means[cols].to_dict("records")}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(record, indent=1, default=float, allow_nan=True) + "\n")
 
 
 if __name__ == "__main__":

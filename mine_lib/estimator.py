@@ -569,9 +569,8 @@ def crossfit_warnings(result: MIEstimate, ok: np.ndarray, cfg: CrossFitConfig) -
             warn.append(f"the estimate is not distinguishable from zero: {int(np.sum(null >= result.mi))} "
                         f"of {len(null)} read-outs on shuffled pairs reached it (p = {p:.2f})")
     if h["stop"] != "converged":
-        curve = h["val_estimate"][:, ok].mean(1)
-        recent = curve[-cfg.patience:]
-        if len(recent) >= 2 and np.argmax(curve) >= len(curve) - max(2, cfg.patience // 2):
+        curve = h["val_estimate"][:, ok].mean(1)  # the folds' mean validation read-out
+        if np.argmax(curve) >= len(curve) - 2:  # its best among the last two evaluations
             why = "max_steps" if h["stop"] == "max_steps" else "max_seconds"
             warn.append(f"training was still improving when it stopped ({why} reached at step "
                         f"{result.steps}); a larger {why} may give a higher estimate")

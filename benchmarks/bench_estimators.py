@@ -92,6 +92,8 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=None, help="CSV of runs (appended, resumed)")
     ap.add_argument("--record", type=Path, default=None,
                     help="write the summary and per-task means, with provenance, to this JSON")
+    ap.add_argument("--report-only", action="store_true",
+                    help="run nothing: print (and record) the tables of the runs in --out")
     ap.add_argument("--time-limit", type=float, default=None,
                     help="seconds after which no new run starts (resume later with --out)")
     args = ap.parse_args()
@@ -109,7 +111,7 @@ def main() -> None:
           f"{len(have)} runs on file, {len(todo)} to run")
     torch.set_num_threads(1)
     start, rows = time.perf_counter(), done.to_dict("records")
-    for task, estimator, seed in todo:
+    for task, estimator, seed in [] if args.report_only else todo:
         if args.time_limit and time.perf_counter() - start > args.time_limit:
             print(f"time limit reached: {len(todo) - (len(rows) - len(done))} runs left; run again to resume")
             break

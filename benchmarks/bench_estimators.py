@@ -163,7 +163,7 @@ def record_comparison(path: Path, df, summary, means, seeds, args) -> None:
     from datetime import datetime, timezone
 
     def git(*cmd):
-        out = subprocess.run(["git", *cmd], capture_output=True, text=True,
+        out = subprocess.run(["git", *cmd], capture_output=True, text=True, check=False,
                              cwd=Path(__file__).resolve().parent)
         return out.stdout.strip()
 

@@ -6,6 +6,7 @@ modules, never ``mine_lib.experiments``.
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from dataclasses import asdict, dataclass, field, fields
@@ -348,7 +349,7 @@ class CriticStack(torch.nn.Module):
         sizes = [n_in, *hidden, 1]
         self.weights = torch.nn.ParameterList()
         self.biases = torch.nn.ParameterList()
-        for a, b in zip(sizes[:-1], sizes[1:]):
+        for a, b in itertools.pairwise(sizes):
             bound = 1.0 / math.sqrt(a)  # the nn.Linear initialisation
             self.weights.append(torch.nn.Parameter(torch.empty(k, a, b).uniform_(-bound, bound)))
             self.biases.append(torch.nn.Parameter(torch.empty(k, 1, b).uniform_(-bound, bound)))
@@ -378,7 +379,6 @@ def dv_parts(critics: CriticStack, x: torch.Tensor, z: torch.Tensor, rows: torch
              perms: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Joint scores (k, m) of critic f on rows[f], and marginal scores (k, m * s): the same
     x against z of the same rows shuffled by each of the s permutations ``perms`` (s, m)."""
-    k, m = rows.shape
     xr, zr = x[rows], z[rows]  # (k, m, d)
     joint = critics(torch.cat([xr, zr], -1))
     zm = zr[:, perms.reshape(-1)]  # (k, s * m, dz)

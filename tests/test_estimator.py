@@ -6,7 +6,7 @@ import pytest
 from mine_lib import DivergenceError, InputError, TrainConfig, estimate_mi, train_critic
 from mine_lib.tasks import correlated_gaussian, gaussian_mi
 
-FAST = dict(method="mine", max_steps=300, eval_every=50)  # the trainer of the MINE family
+FAST = {"method": "mine", "max_steps": 300, "eval_every": 50}  # the trainer of the MINE family
 
 
 # Tolerance: 0.08 nats plus 6 % of the truth. The held-out DV/NWJ estimate of a trained

@@ -211,10 +211,10 @@ class TorchMist:
 
     def available(self) -> bool:
         return Path(self.python).exists() and subprocess.run(
-            [self.python, "-c", "import torch_mist"], capture_output=True).returncode == 0
+            [self.python, "-c", "import torch_mist"], capture_output=True, check=False).returncode == 0
 
     def __call__(self, x, z, seed: int) -> PeerResult:
-        n_test = int(round(self.holdout * len(x)))
+        n_test = round(self.holdout * len(x))
         order = np.random.default_rng(seed).permutation(len(x))
         test, train = order[:n_test], order[n_test:]
         with tempfile.TemporaryDirectory() as tmp:
@@ -223,7 +223,7 @@ class TorchMist:
                      seed=seed)
             env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
             done = subprocess.run([self.python, str(TORCH_MIST_RUNNER), str(path), self.factory],
-                                  capture_output=True, text=True, env=env)
+                                  capture_output=True, text=True, env=env, check=False)
         lines = [ln for ln in done.stdout.splitlines() if ln.startswith("{")]
         if not lines:
             return PeerResult(math.nan, math.nan, math.nan,

@@ -639,8 +639,10 @@ def methods() -> list[str]:
 def estimate_mi(x, z, method: str = DEFAULT_METHOD, seed: int = 0, **options) -> MIEstimate:
     """Estimate I(X; Z) in nats from paired samples x (n, dx) and z (n, dz).
 
-    ``method`` is one of ``methods()``. Options of neural methods are ``TrainConfig``
-    fields (``batch_size``, ``lr``, ``max_steps``, ``hidden``, ...); ``ema_rate`` sets the
+    ``method`` is one of ``methods()``; the default, "crossfit", is ``crossfit_estimate``
+    (options: ``CrossFitConfig`` fields) and fills the interval (``ci_low``, ``ci_high``)
+    and ``warnings``. Options of the other neural methods are ``TrainConfig`` fields
+    (``batch_size``, ``lr``, ``max_steps``, ``hidden``, ...); ``ema_rate`` sets the
     moving-average rate of "mine". The returned object's ``mi`` is measured on held-out
     samples.
     """

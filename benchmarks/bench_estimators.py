@@ -92,6 +92,8 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=None, help="CSV of runs (appended, resumed)")
     ap.add_argument("--record", type=Path, default=None,
                     help="write the summary and per-task means, with provenance, to this JSON")
+    ap.add_argument("--runs-commit", default=None,
+                    help="with --report-only: the commit the runs in --out were made at")
     ap.add_argument("--report-only", action="store_true",
                     help="run nothing: print (and record) the tables of the runs in --out")
     ap.add_argument("--time-limit", type=float, default=None,
@@ -169,7 +171,8 @@ def record_comparison(path: Path, df, summary, means, seeds, args) -> None:
 
     provenance = {
         "command": " ".join(["python", *sys.argv]),
-        "commit": git("rev-parse", "HEAD"), "dirty": bool(git("status", "--porcelain", "mine_lib")),
+        "commit": args.runs_commit or git("rev-parse", "HEAD"),
+        "recorded_at_commit": git("rev-parse", "HEAD"), "dirty": bool(git("status", "--porcelain", "mine_lib")),
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": f"{platform.node()}, {platform.processor() or platform.machine()}, "
                    f"{os.cpu_count()} cores shared with other jobs (load average "

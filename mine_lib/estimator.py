@@ -6,6 +6,7 @@ modules, never ``mine_lib.experiments``.
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from dataclasses import asdict, dataclass, field, fields
@@ -20,7 +21,7 @@ from .objectives import LOSSES, Objective, make_loss
 from .utils import pick_device, standardize_columns
 
 MIN_ROWS = 50  # a neural estimate needs train, validation and test samples
-DEFAULT_METHOD = "mine"  # the method of estimate_mi and estimate_with_uncertainty by default
+DEFAULT_METHOD = "crossfit"  # the method of estimate_mi and estimate_with_uncertainty by default
 
 
 @dataclass
@@ -294,6 +295,313 @@ def train_critic(x, z, config: TrainConfig | None = None, objective: Objective |
     )
 
 
+# ---------------------------------------------------------------- the default: cross-fitted
+
+@dataclass
+class CrossFitConfig:
+    """Settings of the cross-fitted estimator (``method="crossfit"``, the default).
+
+    The rows are cut into ``folds`` folds. Critic f trains on all folds but f and f + 1,
+    picks its best state on fold f + 1 and reads out on fold f, so every row is read out
+    once, by a critic that never saw it. All critics train at once, as one batched network.
+    """
+
+    folds: int = 5
+    hidden: tuple[int, ...] = (64, 64)
+    batch_size: int = 256
+    lr: float = 1e-3
+    max_steps: int = 3000
+    eval_every: int = 100
+    patience: int = 8  # evaluations without a new best (for every critic) before stopping
+    smooth: int = 3
+    max_seconds: float | None = None
+    rank_gauss: bool = True  # per-coordinate ranks to standard normal scores first
+    readout_shuffles: int = 20  # marginal pairs per row in the read-out
+    null_shuffles: int = 20  # permuted read-outs for the zero test
+    ci_level: float = 0.95
+    seed: int = 0
+    device: str = "auto"
+    progress: bool = False
+
+    def check(self) -> None:
+        for name in ("folds", "batch_size", "max_steps", "eval_every", "patience", "smooth",
+                     "readout_shuffles"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+                raise InputError(f"{name} must be a positive integer, got {value!r}")
+        if self.folds < 3:
+            raise InputError(f"folds must be at least 3 (train, select, read out), got {self.folds}")
+        if isinstance(self.null_shuffles, bool) or not isinstance(self.null_shuffles, int) \
+                or self.null_shuffles < 0:
+            raise InputError(f"null_shuffles must be a non-negative integer, got {self.null_shuffles!r}")
+        if not (isinstance(self.lr, (int, float)) and self.lr > 0 and math.isfinite(self.lr)):
+            raise InputError(f"lr must be a positive number, got {self.lr!r}")
+        if not 0.5 <= self.ci_level < 1:
+            raise InputError(f"ci_level must lie in [0.5, 1), got {self.ci_level!r}")
+        if self.max_seconds is not None and not (
+                isinstance(self.max_seconds, (int, float)) and self.max_seconds > 0):
+            raise InputError(f"max_seconds must be a positive number or None, got {self.max_seconds!r}")
+        if not self.hidden or any(int(h) < 1 for h in self.hidden):
+            raise InputError(f"hidden must be a non-empty list of positive widths, got {self.hidden!r}")
+
+
+def rank_gauss(a: np.ndarray) -> np.ndarray:
+    """Each column replaced by the standard normal quantiles of its ranks (ties share the
+    mean rank). MI is invariant under such per-coordinate monotone maps; heavy tails go."""
+    from scipy.special import ndtri
+    from scipy.stats import rankdata
+
+    ranks = rankdata(a, axis=0, method="average")
+    return ndtri((ranks - 0.5) / a.shape[0])
+
+
+class CriticStack(torch.nn.Module):
+    """``k`` independent concatenation critics T_f(x, z) = MLP_f([x, z]) evaluated together:
+    input (k, rows, dx + dz), output (k, rows)."""
+
+    def __init__(self, k: int, n_in: int, hidden: tuple[int, ...]):
+        super().__init__()
+        sizes = [n_in, *hidden, 1]
+        self.weights = torch.nn.ParameterList()
+        self.biases = torch.nn.ParameterList()
+        for a, b in itertools.pairwise(sizes):
+            bound = 1.0 / math.sqrt(a)  # the nn.Linear initialisation
+            self.weights.append(torch.nn.Parameter(torch.empty(k, a, b).uniform_(-bound, bound)))
+            self.biases.append(torch.nn.Parameter(torch.empty(k, 1, b).uniform_(-bound, bound)))
+
+    def forward(self, xz: torch.Tensor) -> torch.Tensor:
+        h = xz
+        for i, (w, b) in enumerate(zip(self.weights, self.biases)):
+            h = torch.baddbmm(b, h, w)
+            if i < len(self.weights) - 1:
+                h = torch.relu(h)
+        return h.squeeze(-1)
+
+
+def fold_rows(n: int, k: int, rng: np.random.Generator) -> list[np.ndarray]:
+    """A random partition of range(n) into k folds of near-equal size."""
+    return [np.sort(part) for part in np.array_split(rng.permutation(n), k)]
+
+
+def stack_rows(parts: list[np.ndarray]) -> torch.Tensor:
+    """(k, m) index tensor of the folds' first m rows, m the smallest fold size."""
+    m = min(len(p) for p in parts)
+    return torch.as_tensor(np.stack([p[:m] for p in parts]))
+
+
+@torch.no_grad()
+def dv_parts(critics: CriticStack, x: torch.Tensor, z: torch.Tensor, rows: torch.Tensor,
+             perms: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Joint scores (k, m) of critic f on rows[f], and marginal scores (k, m * s): the same
+    x against z of the same rows shuffled by each of the s permutations ``perms`` (s, m)."""
+    xr, zr = x[rows], z[rows]  # (k, m, d)
+    joint = critics(torch.cat([xr, zr], -1))
+    zm = zr[:, perms.reshape(-1)]  # (k, s * m, dz)
+    xm = xr.repeat(1, perms.shape[0], 1)
+    marg = critics(torch.cat([xm, zm], -1))
+    return joint, marg
+
+
+def dv_of(joint: torch.Tensor, marg: torch.Tensor) -> torch.Tensor:
+    """The DV bound per critic: mean joint score minus log mean exp of marginal scores."""
+    return joint.double().mean(1) - (torch.logsumexp(marg.double(), 1) - math.log(marg.shape[1]))
+
+
+def dv_stderr(joint: torch.Tensor, marg: torch.Tensor) -> np.ndarray:
+    """Delta-method standard error of each critic's DV read-out. The marginal term counts
+    only as many independent pairs as there are rows (its shuffles reuse them)."""
+    m = joint.shape[1]
+    j, g = joint.double(), marg.double()
+    w = torch.exp(g - g.max(1, keepdim=True).values)  # e^T up to a factor per critic
+    rel = w.std(1) / w.mean(1)
+    return torch.sqrt(j.var(1) / m + rel ** 2 / m).numpy()
+
+
+def permutation_perms(m: int, count: int, rng: np.random.Generator) -> torch.Tensor:
+    return torch.as_tensor(np.stack([rng.permutation(m) for _ in range(count)]))
+
+
+def crossfit_estimate(x, z, config: CrossFitConfig | None = None) -> MIEstimate:
+    """I(X; Z) by cross-fitting: k critics trained with the Jensen-Shannon objective (the
+    training signal of SMILE and of f-GAN classifiers: low variance, optimum log p/q), each
+    read out with the DV bound on the fold it never saw; the estimate is the mean over folds,
+    so every row counts once. Comes with an interval and warnings (see ``MIEstimate``)."""
+    cfg = config or CrossFitConfig()
+    cfg.check()
+    x, z = check_pair(x, z, max(MIN_ROWS, 10 * cfg.folds))
+    start = time.perf_counter()
+    device = pick_device(cfg.device)
+    rng = np.random.default_rng(cfg.seed)
+    torch.manual_seed(cfg.seed)
+    gen = torch.Generator().manual_seed(cfg.seed)
+    if cfg.rank_gauss:
+        x, z = rank_gauss(x), rank_gauss(z)
+    else:
+        x, z = standardize(x, x), standardize(z, z)
+    n, k = x.shape[0], cfg.folds
+    xt = torch.as_tensor(x, dtype=torch.float32, device=device)
+    zt = torch.as_tensor(z, dtype=torch.float32, device=device)
+    folds = fold_rows(n, k, rng)
+    read = stack_rows(folds)  # critic f reads out on fold f
+    val = stack_rows([folds[(f + 1) % k] for f in range(k)])  # and selects on fold f + 1
+    train = stack_rows([np.concatenate([folds[g] for g in range(k) if g not in (f, (f + 1) % k)])
+                        for f in range(k)])
+    val_perms = permutation_perms(val.shape[1], 5, rng)
+
+    critics = CriticStack(k, x.shape[1] + z.shape[1], tuple(int(h) for h in cfg.hidden)).to(device)
+    optimizer = torch.optim.Adam(critics.parameters(), lr=cfg.lr)
+    batch = min(cfg.batch_size, train.shape[1])
+    best_value = torch.full((k,), -math.inf, dtype=torch.float64)
+    best_step = torch.zeros(k, dtype=torch.long)
+    best_state = [p.detach().clone() for p in critics.parameters()]
+    alive = torch.ones(k, dtype=torch.bool)
+    val_steps, val_curve = [], []
+    bar = tqdm(total=cfg.max_steps, disable=not cfg.progress, desc="crossfit", leave=False)
+    step, stop_reason = 0, "max_steps"
+    for step in range(1, cfg.max_steps + 1):
+        pick = torch.randint(train.shape[1], (k, batch), generator=gen)
+        rows = torch.gather(train, 1, pick)
+        xb, zb = xt[rows], zt[rows]
+        shuffle = torch.argsort(torch.rand(k, batch, generator=gen), dim=1)
+        zm = torch.gather(zb, 1, shuffle.unsqueeze(-1).expand_as(zb))
+        scores = critics(torch.cat([torch.cat([xb, zb], -1), torch.cat([xb, zm], -1)], 1))
+        t_joint, t_marg = scores[:, :batch], scores[:, batch:]
+        per_critic = (torch.nn.functional.softplus(-t_joint).mean(1)
+                      + torch.nn.functional.softplus(t_marg).mean(1))
+        finite = torch.isfinite(per_critic.detach())
+        alive &= finite
+        if not alive.any():
+            bar.close()
+            raise DivergenceError(f"every critic diverged by step {step}; try a smaller learning "
+                                  f"rate (now {cfg.lr}) or a larger batch (now {batch}).")
+        loss = torch.where(alive, per_critic, torch.zeros_like(per_critic)).sum()
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+
+        out_of_time = cfg.max_seconds is not None and time.perf_counter() - start > cfg.max_seconds
+        if step % cfg.eval_every == 0 or step == cfg.max_steps or out_of_time:
+            joint, marg = dv_parts(critics, xt, zt, val, val_perms)
+            value = dv_of(joint, marg)
+            alive &= torch.isfinite(value)
+            val_steps.append(step)
+            val_curve.append(value.numpy())
+            smoothed = torch.as_tensor(np.mean(val_curve[-cfg.smooth:], axis=0))
+            better = alive & (smoothed > best_value)
+            best_value = torch.where(better, smoothed, best_value)
+            best_step = torch.where(better, torch.full_like(best_step, step), best_step)
+            for keep, p in zip(best_state, critics.parameters()):
+                keep[better] = p.detach()[better]
+            bar.update(step - bar.n)
+            if out_of_time:
+                stop_reason = "max_seconds"
+                break
+            if (step - best_step[alive]).min() >= cfg.patience * cfg.eval_every:
+                stop_reason = "converged"
+                break
+    bar.close()
+    with torch.no_grad():
+        for keep, p in zip(best_state, critics.parameters()):
+            p.copy_(keep)
+    if not alive.any():
+        raise DivergenceError("every critic's validation estimate became non-finite; try a "
+                              f"smaller learning rate (now {cfg.lr}).")
+
+    joint, marg = dv_parts(critics, xt, zt, read, permutation_perms(read.shape[1], cfg.readout_shuffles, rng))
+    per_fold = dv_of(joint, marg).numpy()
+    stderr = dv_stderr(joint, marg)
+    ok = alive.numpy() & np.isfinite(per_fold)
+    if not ok.any():
+        raise DivergenceError("every critic's read-out was non-finite; try a smaller learning rate.")
+    mi = float(per_fold[ok].mean())
+    low, high, accounts = fold_interval(per_fold[ok], stderr[ok], cfg.ci_level)
+    null = []
+    if cfg.null_shuffles:  # the trained critics read out on pairs whose link is broken
+        m = read.shape[1]
+        for _ in range(cfg.null_shuffles):
+            broken = torch.as_tensor(np.stack([rng.permutation(m) for _ in range(k)]))
+            zr = torch.gather(read, 1, broken)
+            j, g = dv_parts_pairs(critics, xt, zt, read, zr, permutation_perms(m, 5, rng))
+            null.append(float(dv_of(j, g).numpy()[ok].mean()))
+    curve = np.array(val_curve)
+    history = {"val_step": np.array(val_steps), "val_estimate": curve, "fold_estimates": per_fold,
+               "fold_stderr": stderr, "fold_best_step": best_step.numpy(), "null": np.array(null),
+               "stop": stop_reason}
+    result = MIEstimate(
+        mi=mi, method="crossfit", n_train=int(train.shape[1]), n_val=int(val.shape[1]),
+        n_test=int(read.numel()), steps=step, best_step=int(np.median(best_step.numpy()[ok])),
+        seconds=time.perf_counter() - start, seed=cfg.seed, history=history, critic=critics,
+        config=asdict(cfg), ci_low=low, ci_high=high, ci_level=cfg.ci_level, ci_accounts_for=accounts)
+    result.warnings = crossfit_warnings(result, ok, cfg)
+    return result
+
+
+@torch.no_grad()
+def dv_parts_pairs(critics, x, z, x_rows, z_rows, perms):
+    """Like ``dv_parts``, with x from ``x_rows`` paired with z from ``z_rows``."""
+    xr, zr = x[x_rows], z[z_rows]
+    joint = critics(torch.cat([xr, zr], -1))
+    marg = critics(torch.cat([xr.repeat(1, perms.shape[0], 1), zr[:, perms.reshape(-1)]], -1))
+    return joint, marg
+
+
+def fold_interval(values: np.ndarray, stderr: np.ndarray, level: float) -> tuple[float, float, str]:
+    """A normal interval for the mean over folds. Its standard error is the larger of the
+    read-out noise (the folds' delta-method errors) and the spread between the folds'
+    critics, so that critics that disagree widen it."""
+    from scipy.stats import norm, t
+
+    k = len(values)
+    noise = math.sqrt(float(np.sum(stderr ** 2))) / k
+    spread = float(np.std(values, ddof=1)) / math.sqrt(k) if k > 1 else 0.0
+    mean = float(values.mean())
+    if spread > noise:  # the critics disagree more than read-out noise explains
+        half = float(t.ppf(0.5 + level / 2, k - 1)) * spread
+    else:
+        half = float(norm.ppf(0.5 + level / 2)) * noise
+    what = (f"read-out noise of all {k} folds' held-out rows and the spread between the {k} fold "
+            f"critics; not the bias of a lower bound, which can sit below the truth")
+    return mean - half, mean + half, what
+
+
+CEILING_MARGIN = 2.0  # nats below log(rows per fold) at which the ceiling warning fires
+ZERO_ALPHA = 0.05  # the permutation test's level
+
+
+def crossfit_warnings(result: MIEstimate, ok: np.ndarray, cfg: CrossFitConfig) -> list[str]:
+    warn = []
+    h = result.history
+    rows = result.n_test // cfg.folds
+    ceiling = math.log(rows)
+    if result.mi > ceiling - CEILING_MARGIN:
+        warn.append(f"the estimate {result.mi:.2f} nats is close to log({rows}) = {ceiling:.2f}, the "
+                    f"most a bound read out on {rows} rows per fold can reliably show (McAllester and "
+                    f"Stratos 2020): the true MI may be much higher; more rows raise the ceiling")
+    null = h["null"]
+    if len(null):
+        p = (1 + int(np.sum(null >= result.mi))) / (1 + len(null))
+        if p > ZERO_ALPHA:
+            warn.append(f"the estimate is not distinguishable from zero: {int(np.sum(null >= result.mi))} "
+                        f"of {len(null)} read-outs on shuffled pairs reached it (p = {p:.2f})")
+    if h["stop"] != "converged":
+        curve = h["val_estimate"][:, ok].mean(1)  # the folds' mean validation read-out
+        if np.argmax(curve) >= len(curve) - 2:  # its best among the last two evaluations
+            why = "max_steps" if h["stop"] == "max_steps" else "max_seconds"
+            warn.append(f"training was still improving when it stopped ({why} reached at step "
+                        f"{result.steps}); a larger {why} may give a higher estimate")
+    if not ok.all():
+        warn.append(f"{int((~ok).sum())} of {cfg.folds} fold critics diverged and were left out")
+    values = h["fold_estimates"][ok]
+    if len(values) > 2:
+        med = float(np.median(values))
+        mad = float(np.median(np.abs(values - med))) + 0.02 + 0.05 * abs(med)
+        odd = np.abs(values - med) > 5 * mad
+        if odd.any():
+            warn.append(f"{int(odd.sum())} fold estimate(s) stray far from the others "
+                        f"({', '.join(f'{v:.2f}' for v in values)}): a critic may have diverged")
+    return warn
+
+
 # ---------------------------------------------------------------- public entry point
 
 # method name -> (loss name, default loss options)
@@ -327,7 +635,16 @@ def ksg_method(x, z, seed: int = 0, k: int = 3) -> MIEstimate:
     return MIEstimate(mi=mi, method="ksg", n_test=n, seconds=time.perf_counter() - start, seed=seed)
 
 
-OTHER_METHODS = {"ksg": ksg_method}
+def crossfit_method(x, z, seed: int = 0, **options) -> MIEstimate:
+    valid = {f.name for f in fields(CrossFitConfig)} - {"seed"}
+    unknown = sorted(set(options) - valid)
+    if unknown:
+        raise InputError(f"unknown option(s) {', '.join(unknown)} for 'crossfit'; valid options: "
+                         f"{', '.join(sorted(valid))}")
+    return crossfit_estimate(x, z, CrossFitConfig(seed=seed, **options))
+
+
+OTHER_METHODS = {"ksg": ksg_method, "crossfit": crossfit_method}
 
 
 def methods() -> list[str]:
@@ -337,8 +654,10 @@ def methods() -> list[str]:
 def estimate_mi(x, z, method: str = DEFAULT_METHOD, seed: int = 0, **options) -> MIEstimate:
     """Estimate I(X; Z) in nats from paired samples x (n, dx) and z (n, dz).
 
-    ``method`` is one of ``methods()``. Options of neural methods are ``TrainConfig``
-    fields (``batch_size``, ``lr``, ``max_steps``, ``hidden``, ...); ``ema_rate`` sets the
+    ``method`` is one of ``methods()``; the default, "crossfit", is ``crossfit_estimate``
+    (options: ``CrossFitConfig`` fields) and fills the interval (``ci_low``, ``ci_high``)
+    and ``warnings``. Options of the other neural methods are ``TrainConfig`` fields
+    (``batch_size``, ``lr``, ``max_steps``, ``hidden``, ...); ``ema_rate`` sets the
     moving-average rate of "mine". The returned object's ``mi`` is measured on held-out
     samples.
     """

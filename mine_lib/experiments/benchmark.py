@@ -9,9 +9,14 @@ the library never imports this one.
 
 from __future__ import annotations
 
+import json
 import math
+import os
+import subprocess
+import tempfile
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable, Iterable
 
 import numpy as np
@@ -23,7 +28,8 @@ from ..tasks import Task
 
 SOLVED_RATIO = 1.5  # |log(estimate / true)| < log(SOLVED_RATIO)
 COLUMNS = ["task", "family", "dim_x", "dim_z", "true_mi", "estimator", "method", "seed", "n",
-           "estimate", "log_ratio", "solved", "seconds", "steps", "error"]
+           "estimate", "log_ratio", "solved", "seconds", "steps", "error", "ci_low", "ci_high",
+           "covered", "estimate_train_rows", "warnings"]
 
 
 @dataclass(frozen=True)
@@ -62,18 +68,28 @@ def run_one(task: Task, estimator: Estimator, seed: int, n: int) -> dict:
     """One estimate of one task: data seeded by ``seed``, the estimator seeded by ``seed`` too."""
     x, z = task.sample(n, seed=1000 + seed)
     start = time.perf_counter()
-    error, steps = "", 0
+    error, steps, result = "", 0, None
     try:
         result = estimator(x, z, seed)
         estimate, steps = float(result.mi), int(result.steps)
     except DivergenceError as err:  # a diverged run is a failed run, not a crash
         estimate, error = math.nan, str(err)
+    seconds = time.perf_counter() - start
+    # an estimator that times itself (a subprocess) reports its own fitting time
+    seconds = float(getattr(result, "seconds_own", None) or seconds)
+    error = error or str(getattr(result, "error", "") or "")
     ratio = log_ratio(estimate, task.true_mi)
+    low = float(getattr(result, "ci_low", math.nan))
+    high = float(getattr(result, "ci_high", math.nan))
+    covered = bool(low <= task.true_mi <= high) if math.isfinite(low) and math.isfinite(high) \
+        else math.nan
     return {"task": task.name, "family": task.family, "dim_x": task.dim_x, "dim_z": task.dim_z,
             "true_mi": task.true_mi, "estimator": estimator.label, "method": estimator.method,
             "seed": seed, "n": n, "estimate": estimate, "log_ratio": ratio,
-            "solved": is_solved(ratio), "seconds": time.perf_counter() - start, "steps": steps,
-            "error": error}
+            "solved": is_solved(ratio), "seconds": seconds, "steps": steps, "error": error,
+            "ci_low": low, "ci_high": high, "covered": covered,
+            "estimate_train_rows": float(getattr(result, "mi_train_rows", math.nan)),
+            "warnings": " | ".join(getattr(result, "warnings", []) or [])}
 
 
 def run_benchmark(tasks: Iterable[Task], estimators: Iterable[Estimator], seeds: Iterable[int],
@@ -119,13 +135,18 @@ def solved_summary(df: pd.DataFrame) -> pd.DataFrame:
     """Per estimator: tasks solved (on the mean over seeds), share of single runs solved,
     seconds per run, total seconds and tasks solved per minute of compute."""
     means = task_means(df)
+    means["abs_error"] = (means["mean"] - means["true_mi"]).abs()
     per = means.groupby("estimator", sort=False).agg(
         tasks=("task", "size"), solved=("solved", "sum"),
+        median_abs_error=("abs_error", "median"),
         median_abs_log_ratio=("log_ratio", lambda r: float(np.median(np.abs(r)))))
     runs = df.groupby("estimator", sort=False).agg(
         runs=("solved", "size"), runs_solved=("solved", "mean"),
         seconds_per_run=("seconds", "mean"), total_seconds=("seconds", "sum"))
     out = per.join(runs)
+    if "covered" in df:  # share of runs whose interval holds the truth (NaN: no interval)
+        cov = pd.to_numeric(df["covered"], errors="coerce")
+        out["coverage"] = cov.groupby(df["estimator"], sort=False).mean()
     out["solved_per_minute"] = out["solved"] / (out["total_seconds"] / 60.0)
     return out.sort_values(["solved", "total_seconds"], ascending=[False, True])
 
@@ -157,3 +178,65 @@ def default_candidates() -> list[Estimator]:
         Estimator("MINE 128x2 lr1e-3", "mine", dict(fast)),
         Estimator("SMILE 128x2 lr1e-3", "smile", dict(fast)),
     ]
+
+
+# ---------------------------------------------------------------- torch-mist, a peer package
+
+TORCH_MIST_PYTHON = "/work/tm-venv/bin/python"  # a separate environment with torch-mist
+TORCH_MIST_RUNNER = Path(__file__).resolve().parents[2] / "benchmarks" / "torch_mist_runner.py"
+
+
+@dataclass
+class PeerResult:
+    """What a peer package's run gives back: held-out estimate, training-rows estimate."""
+
+    mi: float
+    mi_train_rows: float
+    seconds_own: float
+    steps: int = 0
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class TorchMist:
+    """torch-mist (``estimate_mi`` with a 64-64 critic and its own defaults), run in its own
+    interpreter: it trains on 80 % of the rows (keeping 10 % of those for early stopping),
+    and reports the bound on the held-out 20 % (``mi``) and on its training rows."""
+
+    label: str
+    factory: str = "smile"
+    python: str = TORCH_MIST_PYTHON
+    method: str = "torch-mist"
+    holdout: float = 0.2
+
+    def available(self) -> bool:
+        return Path(self.python).exists() and subprocess.run(
+            [self.python, "-c", "import torch_mist"], capture_output=True, check=False).returncode == 0
+
+    def __call__(self, x, z, seed: int) -> PeerResult:
+        n_test = round(self.holdout * len(x))
+        order = np.random.default_rng(seed).permutation(len(x))
+        test, train = order[:n_test], order[n_test:]
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "data.npz"
+            np.savez(path, x_train=x[train], z_train=z[train], x_test=x[test], z_test=z[test],
+                     seed=seed)
+            env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+            done = subprocess.run([self.python, str(TORCH_MIST_RUNNER), str(path), self.factory],
+                                  capture_output=True, text=True, env=env, check=False)
+        lines = [ln for ln in done.stdout.splitlines() if ln.startswith("{")]
+        if not lines:
+            return PeerResult(math.nan, math.nan, math.nan,
+                              error=f"torch-mist failed: {done.stderr.strip()[-300:]}")
+        row = json.loads(lines[-1])
+        return PeerResult(row.get("mi_test_rows", math.nan), row.get("mi_train_rows", math.nan),
+                          row.get("seconds", math.nan), error=row.get("error", ""))
+
+
+def comparison_estimators(ksg_k: int = 5) -> list:
+    """The default against its peers: the library's default (cross-fitted), its former
+    default MINE, KSG, and torch-mist's SMILE (when its environment is there)."""
+    from ..estimator import DEFAULT_METHOD
+
+    return [Estimator("default", DEFAULT_METHOD), Estimator("MINE", "mine"),
+            Estimator(f"KSG k={ksg_k}", "ksg", {"k": ksg_k}), TorchMist("torch-mist SMILE")]

@@ -1,0 +1,97 @@
+"""The default estimator (cross-fitted): interval, warnings, rank transform, reproducibility."""
+
+import numpy as np
+import pytest
+
+from mine_lib import InputError, estimate_mi
+from mine_lib.estimator import DEFAULT_METHOD, fold_interval, rank_gauss
+from mine_lib.tasks import correlated_gaussian, gaussian_mi, student_t_task
+
+QUICK = {"max_steps": 300}
+
+
+def ceiling_warned(result):
+    return any("McAllester" in w for w in result.warnings)
+
+
+def zero_warned(result):
+    return any("not distinguishable from zero" in w for w in result.warnings)
+
+
+def test_default_is_cross_fitted_and_every_row_is_read_out():
+    x, z = correlated_gaussian(1000, 1, 0.5, seed=0)
+    r = estimate_mi(x, z, seed=0, **QUICK)
+    assert r.method == DEFAULT_METHOD == "crossfit"
+    assert r.n_test == 1000  # five folds of 200, each read out by a critic that never saw it
+    assert r.ci_low <= r.mi <= r.ci_high
+    assert r.ci_level == 0.95 and "fold" in r.ci_accounts_for
+    s = r.summary()
+    assert s["ci_low"] == r.ci_low and s["warnings"] == r.warnings
+
+
+def test_ceiling_warning_fires_near_log_n_and_not_on_a_weak_link():
+    x, z = correlated_gaussian(2000, 20, 0.99, seed=0)  # true MI 39 nats, far above log(2000)
+    high = estimate_mi(x, z, seed=0, max_steps=600)
+    x, z = correlated_gaussian(2000, 1, 0.5, seed=0)
+    low = estimate_mi(x, z, seed=0, **QUICK)
+    assert ceiling_warned(high), high.warnings
+    assert not ceiling_warned(low), low.warnings
+    assert not zero_warned(low), low.warnings  # 0.14 nats on 2000 rows is clearly not zero
+
+
+def test_zero_warning_on_independent_data():
+    rng = np.random.default_rng(0)
+    x, z = rng.normal(size=(2000, 2)), rng.normal(size=(2000, 2))
+    r = estimate_mi(x, z, seed=0, **QUICK)
+    assert zero_warned(r), r.warnings
+    assert not ceiling_warned(r)
+
+
+def test_rank_transform_keeps_a_gaussian_and_helps_a_heavy_tailed_task():
+    x, z = correlated_gaussian(1500, 2, 0.6, seed=1)
+    with_rank = estimate_mi(x, z, seed=0, **QUICK).mi
+    without = estimate_mi(x, z, seed=0, rank_gauss=False, **QUICK).mi
+    assert abs(with_rank - without) < 0.06, (with_rank, without)
+    assert abs(with_rank - gaussian_mi(2, 0.6)) < 0.1
+    task = student_t_task(1, 1, 1.0)  # Cauchy margins
+    x, z = task.sample(1500, seed=0)
+    err_rank = abs(estimate_mi(x, z, seed=0, **QUICK).mi - task.true_mi)
+    err_raw = abs(estimate_mi(x, z, seed=0, rank_gauss=False, **QUICK).mi - task.true_mi)
+    assert err_rank < err_raw, (err_rank, err_raw)
+
+
+def test_rank_gauss_is_monotone_and_standard_normal():
+    a = np.array([[3.0, 1.0], [-1.0, 1.0], [10.0, 2.0], [0.0, 5.0]])
+    g = rank_gauss(a)
+    assert list(np.argsort(g[:, 0])) == list(np.argsort(a[:, 0]))
+    assert g[0, 1] == g[1, 1]  # ties share a score
+    assert abs(g[:, 0].sum()) < 1e-12
+
+
+def test_same_seed_same_number_other_seed_differs():
+    x, z = correlated_gaussian(600, 2, 0.7, seed=1)
+    a = estimate_mi(x, z, seed=4, max_steps=200)
+    b = estimate_mi(x, z, seed=4, max_steps=200)
+    c = estimate_mi(x, z, seed=5, max_steps=200)
+    assert a.mi == b.mi and a.ci_low == b.ci_low and a.warnings == b.warnings
+    assert c.mi != a.mi
+
+
+def test_interval_widens_when_fold_critics_disagree():
+    stderr = np.full(5, 0.01)
+    low1, high1, _ = fold_interval(np.array([0.5, 0.5, 0.51, 0.49, 0.5]), stderr, 0.95)
+    low2, high2, _ = fold_interval(np.array([0.3, 0.7, 0.5, 0.4, 0.6]), stderr, 0.95)
+    assert high2 - low2 > 3 * (high1 - low1)
+    assert low2 < 0.5 < high2
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"folds": 2}, "folds must be at least 3"),
+    ({"ci_level": 1.5}, "ci_level"),
+    ({"null_shuffles": -1}, "null_shuffles"),
+    ({"loss": "mine"}, "unknown option"),
+])
+def test_bad_options_of_the_default(options, message):
+    x, z = correlated_gaussian(200, 1, 0.5, seed=0)
+    with pytest.raises(InputError, match=message):
+        estimate_mi(x, z, **options)

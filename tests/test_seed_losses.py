@@ -3,6 +3,7 @@
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -14,6 +15,7 @@ from mine_lib.experiments.loss_study import (
     compare,
     first_within,
     jitter,
+    paired_cells,
     run_study,
     running_mean,
     summarise,
@@ -211,6 +213,46 @@ def test_study_table_counts_divergence_without_crashing(monkeypatch):
     assert not verdicts.loc["exploding", "usable"]
     assert verdicts.loc["noise", "vs_baseline"] == "same"
     assert verdicts.loc["noise", "max_gap"] == 0.0
+
+
+def hand_runs(effect: float, seeds=(0, 1, 2), noise=(0.0, 0.003, 0.006)) -> pd.DataFrame:
+    """Two cells with very different error sizes; 'new' differs from 'dv' by ``effect``
+    nats of |error| in every cell, plus ``noise[seed]``."""
+    rows = []
+    for rho, truth, base_err in ((0.1, 0.02, 0.5), (0.99, 5.9, -2.0)):
+        for seed in seeds:
+            wiggle = 0.01 * (seed - 1)
+            for loss, err in (("dv", base_err + wiggle),
+                              ("new", base_err + wiggle + math.copysign(1.0, base_err) * (effect + noise[seed]))):
+                rows.append({"loss": loss, "rho": rho, "batch_size": 64, "seed": seed,
+                             "true_mi": truth, "mi": truth + err, "mi_dv": truth + err,
+                             "diverged": False, "val_jitter": 0.1, "val_best": 1.0,
+                             "val_last": 1.0, "steps_val": 10.0, "seconds": 1.0})
+    return pd.DataFrame(rows)
+
+
+def test_compare_pairs_within_cells_and_flips_with_the_effect():
+    better = compare(hand_runs(-0.2)).set_index("loss").loc["new"]
+    assert better["vs_baseline"] == "better" and better["diff_high"] < 0
+    assert better["cells"] == 2 and better["seeds_per_cell"] == 3
+    worse = compare(hand_runs(+0.2)).set_index("loss").loc["new"]
+    assert worse["vs_baseline"] == "worse" and worse["diff_low"] > 0 and not worse["usable"]
+    none = compare(hand_runs(0.0, noise=(0.05, -0.05, 0.0))).set_index("loss").loc["new"]
+    assert none["vs_baseline"] == "no clear difference" and none["diff_low"] < 0 < none["diff_high"]
+    one = compare(hand_runs(-0.2, seeds=(1,))).set_index("loss").loc["new"]
+    assert one["vs_baseline"] == "one seed, no spread" and math.isnan(one["diff_high"])
+    cells = paired_cells(hand_runs(-0.2), "new")
+    assert len(cells) == 2 and (cells["n"] == 3).all()
+    assert np.allclose(cells["mean"], -0.2 + 0.003, atol=1e-12)
+
+
+def test_every_loss_is_also_read_out_with_dv():
+    cfg = StudyConfig(losses=("dv", "mine-f"), rhos=(0.5,), batch_sizes=(32,), seeds=(0,),
+                      n_samples=400, steps=30, eval_every=10, hidden=(16,), n_eval=256)
+    runs = run_study(cfg).runs.set_index("loss")
+    assert runs.loc["dv", "mi_dv"] == pytest.approx(runs.loc["dv", "mi"], abs=1e-6)
+    # the same critic, the same rows: DV can only read higher than the f-divergence bound
+    assert runs.loc["mine-f", "mi_dv"] >= runs.loc["mine-f", "mi"] - 1e-6
 
 
 def test_study_config_is_checked():

@@ -22,6 +22,7 @@ from mine_lib.experiments.sweeps import (
     held_out_rows,
     iteration_curves,
     oracle_estimate,
+    fmt_mean_sd,
     summarize,
     worst_error,
 )
@@ -67,6 +68,17 @@ def test_summarize_by_hand():
     assert s.loc["mine", "n_runs"] == 3 and s.loc["mine", "n_diverged"] == 1
     assert s.loc["mine", "bias"] == pytest.approx(0.9)
     assert s.loc["ksg", "mean"] == pytest.approx(0.2) and s.loc["ksg", "bias"] == pytest.approx(0.0)
+
+
+def test_one_seed_is_no_spread_not_zero_spread():
+    table = pd.DataFrame({"method": ["mine", "ksg", "ksg"], "dim": [1] * 3, "rho": [0.5] * 3,
+                          "true_mi": [0.2] * 3, "estimate": [1.0, 0.1, 0.3], "status": ["ok"] * 3})
+    s = summarize(table).set_index("method")
+    assert math.isnan(s.loc["mine", "sd"]) and s.loc["mine", "n_ok"] == 1
+    assert fmt_mean_sd(s.loc["mine", "mean"], s.loc["mine", "sd"], s.loc["mine", "n_ok"]) \
+        == "1.000 (one seed, no spread)"
+    assert fmt_mean_sd(s.loc["ksg", "mean"], s.loc["ksg", "sd"], s.loc["ksg", "n_ok"]) == "0.200 ± 0.141"
+    assert fmt_mean_sd(math.nan, math.nan, 0).startswith("n/a")
 
 
 def test_worst_error_respects_the_rho_limit():

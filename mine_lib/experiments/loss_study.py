@@ -4,6 +4,11 @@ Gaussians, each critic trained for a fixed number of steps and read out with its
 
 ``run_study`` returns a tidy table, one row per run, and the validation curves;
 ``summarise`` and ``compare`` turn the table into the chapter's summaries and verdicts.
+Every critic is also read out with the DV bound on the same test rows (``mi_dv``), whatever
+it was trained with, so that the losses are compared with one ruler; MINE-f keeps its own
+f-divergence readout (``mi``) beside it. ``compare`` pairs each loss with the baseline
+within each (rho, batch size) cell, over seeds, and never pools one standard error over
+cells whose errors differ in size.
 A run that diverges (``DivergenceError``) is recorded as diverged, never raised.
 
 Layer: the book's experiments. May import the library and other experiment modules;
@@ -19,12 +24,14 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 import torch
+from scipy import stats
 
 from .. import bounds
 from ..errors import DivergenceError, InputError
-from ..estimator import TrainConfig, split_rows, standardize, train_critic
+from ..estimator import TrainConfig, held_out_estimate, split_rows, standardize, train_critic
 from ..objectives import LOSSES, Objective, make_loss
 from ..tasks import gaussian_task
+from .sweeps import held_out_rows
 
 # the paper's three losses first, then the report's six, then the corrected version
 STUDY_LOSSES = ("dv", "mine", "mine-f", "eam", "softplus", "clipped", "lse", "lse-corrected",
@@ -119,6 +126,26 @@ def fresh_readouts(critic, objective: Objective, x_train, z_train, x_new, z_new,
             "own": float(np.mean(own)) if own else math.nan, "offset": offset}
 
 
+def dv_readout(critic, x, z, train_cfg: TrainConfig) -> float:
+    """The DV bound of a trained critic on the trainer's own test rows and shuffles.
+
+    For every DV-family loss this is the trainer's estimate itself; for MINE-f it is the
+    DV reading of the same critic, which can only be higher than its f-divergence reading
+    (``log a <= a / e``), so every loss is measured with one bound.
+    """
+    train_idx = split_rows(x.shape[0], train_cfg, np.random.default_rng(train_cfg.seed))[0]
+    test_idx, perms = held_out_rows(x.shape[0], train_cfg)
+    device = next(critic.parameters()).device
+
+    def tensor(a):
+        return torch.as_tensor(standardize(a, a[train_idx])[test_idx], dtype=torch.float32,
+                               device=device)
+
+    return held_out_estimate(critic, make_loss("dv"), tensor(x), tensor(z),
+                             [torch.as_tensor(p, device=device) for p in perms],
+                             min(train_cfg.batch_size, len(train_idx)))
+
+
 def run_one(loss: str, rho: float, batch_size: int, seed: int,
             cfg: StudyConfig) -> tuple[dict, list]:
     """Train one critic; return its table row and its validation curve (rows)."""
@@ -129,7 +156,8 @@ def run_one(loss: str, rho: float, batch_size: int, seed: int,
                             seed=seed, device="cpu")
     objective = make_loss(loss)
     row = {"loss": loss, "rho": rho, "batch_size": batch_size, "seed": seed,
-           "true_mi": task.true_mi, "mi": math.nan, "error": math.nan, "val_best": math.nan,
+           "true_mi": task.true_mi, "mi": math.nan, "error": math.nan,
+           "mi_dv": math.nan, "error_dv": math.nan, "val_best": math.nan,
            "val_last": math.nan, "val_jitter": math.nan,
            "dv_fresh": math.nan, "own": math.nan, "offset": math.nan,
            "steps_val": math.nan, "steps_train": math.nan, "best_step": math.nan,
@@ -146,8 +174,10 @@ def run_one(loss: str, rho: float, batch_size: int, seed: int,
     row.update(fresh_readouts(result.critic, objective, x[train_idx], z[train_idx],
                               x_new, z_new, batch_size, seed))
     train_curve = running_mean(hist["train_estimate"], cfg.window)
+    mi_dv = dv_readout(result.critic, x, z, train_cfg)
     row.update(
-        mi=result.mi, error=result.mi - task.true_mi, val_best=float(np.max(hist["val_estimate"])),
+        mi=result.mi, error=result.mi - task.true_mi, mi_dv=mi_dv, error_dv=mi_dv - task.true_mi,
+        val_best=float(np.max(hist["val_estimate"])),
         val_last=float(hist["val_estimate"][-1]), val_jitter=jitter(hist["val_estimate"]),
         steps_val=first_within(hist["val_step"], hist["val_estimate"], task.true_mi, cfg.tolerance),
         steps_train=first_within(np.arange(1, train_curve.size + 1), train_curve,
@@ -192,8 +222,10 @@ def run_study(cfg: StudyConfig | None = None, progress: bool = False) -> StudyRe
 
 def summarise(runs: pd.DataFrame) -> pd.DataFrame:
     """Per loss, rho and batch size: bias and sd of the final estimate (diverged runs left
-    out), median steps to come within tolerance (inf: never), runs reaching it, divergences,
-    and the mean gap between the loss's own formula and DV on the same critic and pairs."""
+    out; ``bias`` with the loss's own readout, ``bias_dv`` with the DV readout; ``sd`` is NaN
+    with fewer than two runs), median steps to come within tolerance (inf: never), runs
+    reaching it, divergences, and the mean gap between the loss's own formula and DV on the
+    same critic and pairs."""
     keys = ["loss", "rho", "batch_size"]
     rows = []
     for values, g in runs.groupby(keys, sort=False):
@@ -203,7 +235,9 @@ def summarise(runs: pd.DataFrame) -> pd.DataFrame:
             **dict(zip(keys, values)),
             "true_mi": float(g["true_mi"].iloc[0]),
             "bias": float(ok["error"].mean()),
+            "bias_dv": float(ok["error_dv"].mean()),
             "sd": float(ok["mi"].std(ddof=1)) if len(ok) > 1 else math.nan,
+            "n_ok": len(ok),
             "mae": float(ok["error"].abs().mean()),
             "val_last": float(ok["val_last"].mean()),
             "jitter": float(ok["val_jitter"].mean()),
@@ -219,51 +253,113 @@ def summarise(runs: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+CELL = ["rho", "batch_size"]
+
+
+def paired_cells(runs: pd.DataFrame, loss: str, baseline: str = "dv",
+                 value: str = "mi_dv") -> pd.DataFrame:
+    """``loss`` against ``baseline`` within each (rho, batch size) cell, paired by seed.
+
+    One row per cell: ``n`` (seeds where neither diverged), the mean and sd over seeds of the
+    paired difference of absolute errors (loss minus baseline; negative = closer to the
+    truth), and ``max_gap``, the largest |difference of the two estimates|.
+    """
+    keys = CELL + ["seed"]
+
+    def side(name):
+        part = runs[(runs["loss"] == name) & ~runs["diverged"]].set_index(keys)
+        return part[value], (part[value] - part["true_mi"]).abs()
+
+    (va, ea), (vb, eb) = side(loss), side(baseline)
+    common = ea.index.intersection(eb.index)
+    pairs = pd.DataFrame({"diff": ea[common] - eb[common],
+                          "gap": (va[common] - vb[common]).abs()}, index=common).reset_index()
+    if pairs.empty:
+        return pd.DataFrame(columns=CELL + ["n", "mean", "sd", "max_gap"])
+    return (pairs.groupby(CELL, sort=True)
+            .agg(n=("diff", "size"), mean=("diff", "mean"), sd=("diff", "std"),
+                 max_gap=("gap", "max"))
+            .reset_index())
+
+
+def stratified_difference(cells: pd.DataFrame, level: float = 0.95) -> dict:
+    """The mean over cells of the per-cell paired mean differences, with a t interval whose
+    standard error comes from the seed-to-seed spread within each cell only (so a cell with
+    large errors does not lend its spread to the others, and the spread between cells, which
+    is the effect of rho and batch size, is not counted as noise).
+
+    ``se`` and the interval are NaN when any cell has fewer than two paired seeds.
+    """
+    k = len(cells)
+    if k == 0:
+        return {"mean": math.nan, "se": math.nan, "low": math.nan, "high": math.nan, "df": 0,
+                "cells": 0, "min_seeds": 0}
+    mean = float(cells["mean"].mean())
+    min_seeds = int(cells["n"].min())
+    if min_seeds < 2:
+        return {"mean": mean, "se": math.nan, "low": math.nan, "high": math.nan, "df": 0,
+                "cells": k, "min_seeds": min_seeds}
+    se = float(math.sqrt((cells["sd"] ** 2 / cells["n"]).sum()) / k)
+    df = int((cells["n"] - 1).sum())
+    half = float(stats.t.ppf(0.5 + level / 2, df)) * se
+    return {"mean": mean, "se": se, "low": mean - half, "high": mean + half, "df": df,
+            "cells": k, "min_seeds": min_seeds}
+
+
 def compare(runs: pd.DataFrame, baseline: str = "dv", margin: float = 0.1,
-            same_within: float = 0.01) -> pd.DataFrame:
-    """Per loss, against ``baseline`` on the same data and seeds (diverged runs left out):
-    the paired difference of absolute errors (loss minus baseline; negative = closer to the
-    truth) with its standard error, and the largest difference between the two estimates.
-    jitter_ratio: the mean jitter of its validation curves over the baseline's (below 1 =
-    smoother). vs_baseline: "same" when every estimate is within ``same_within`` nats of the
-    baseline's, else "better" / "worse" when the mean difference is beyond two standard
-    errors, else "no clear difference". usable: nothing diverged, and the loss is not worse than the
-    baseline by more than ``margin`` nats beyond two standard errors."""
+            same_within: float = 0.01, value: str = "mi_dv", level: float = 0.95) -> pd.DataFrame:
+    """Per loss, against ``baseline`` on the same data and seeds (diverged runs left out),
+    every critic read with ``value`` (default: the DV readout, one bound for every loss).
+
+    The difference of absolute errors (loss minus baseline; negative = closer to the truth)
+    is paired by seed within each (rho, batch size) cell (``paired_cells``) and summarised
+    over cells by ``stratified_difference``: ``diff_vs_baseline`` with ``diff_low`` and
+    ``diff_high`` (a ``level`` t interval; NaN with one seed). ``max_gap``: the largest
+    difference between the two estimates. jitter_ratio: the mean jitter of its validation
+    curves over the baseline's (below 1 = smoother). vs_baseline: "same" when every estimate
+    is within ``same_within`` nats of the baseline's; else "better" / "worse" when the
+    interval excludes zero; "no clear difference" when it does not; "one seed, no spread"
+    without an interval. usable: nothing diverged and the upper end of the interval (the
+    point estimate with one seed) is at most ``margin`` nats worse than the baseline.
+    """
     keys = ["rho", "batch_size", "seed"]
     base = runs[(runs["loss"] == baseline) & ~runs["diverged"]].set_index(keys)
     rows = []
     for loss, g in runs.groupby("loss", sort=False):
         ok = g[~g["diverged"]].set_index(keys)
         common = ok.index.intersection(base.index)
-        diff = ok.loc[common, "error"].abs() - base.loc[common, "error"].abs()
-        gap = (ok.loc[common, "mi"] - base.loc[common, "mi"]).abs()
+        cells = paired_cells(runs, loss, baseline, value)
+        d = stratified_difference(cells, level)
+        max_gap = float(cells["max_gap"].max()) if len(cells) else math.nan
         base_jitter = float(base.loc[common, "val_jitter"].mean()) if len(common) else math.nan
-        mean = float(diff.mean()) if len(diff) else math.nan
-        se = float(diff.std(ddof=1) / math.sqrt(len(diff))) if len(diff) > 1 else math.nan
         if loss == baseline:
             vs = "baseline"
-        elif len(diff) == 0:
+        elif not len(cells):
             vs = "no comparable runs"
-        elif float(gap.max()) <= same_within:
+        elif max_gap <= same_within:
             vs = "same"
-        elif mean + 2 * se < 0:
+        elif not math.isfinite(d["se"]):
+            vs = "one seed, no spread"
+        elif d["high"] < 0:
             vs = "better"
-        elif mean - 2 * se > 0:
+        elif d["low"] > 0:
             vs = "worse"
         else:
             vs = "no clear difference"
+        worst_case = d["high"] if math.isfinite(d["high"]) else d["mean"]
         diverged = int(g["diverged"].sum())
         rows.append({
             "loss": loss, "runs": len(g), "diverged": diverged,
-            "mae": float(ok["error"].abs().mean()) if len(ok) else math.nan,
-            "diff_vs_baseline": mean, "diff_se": se,
-            "max_gap": float(gap.max()) if len(gap) else math.nan, "vs_baseline": vs,
+            "mae": float(ok[value].sub(ok["true_mi"]).abs().mean()) if len(ok) else math.nan,
+            "diff_vs_baseline": d["mean"], "diff_se": d["se"], "diff_low": d["low"],
+            "diff_high": d["high"], "diff_df": d["df"], "cells": d["cells"],
+            "seeds_per_cell": d["min_seeds"],
+            "max_gap": max_gap, "vs_baseline": vs,
             "jitter_ratio": float(ok.loc[common, "val_jitter"].mean()) / base_jitter
             if len(common) and base_jitter > 0 else math.nan,
             "collapsed": int((ok["val_best"] - ok["val_last"] > COLLAPSE).sum()),
             "reached_fraction": float(np.isfinite(ok["steps_val"]).mean()) if len(ok) else 0.0,
             "seconds": float(g["seconds"].mean()),
-            "usable": bool(diverged == 0 and len(diff) > 0
-                           and (mean - 2 * se if math.isfinite(se) else mean) <= margin),
+            "usable": bool(diverged == 0 and len(cells) > 0 and worst_case <= margin),
         })
     return pd.DataFrame(rows)

@@ -151,7 +151,9 @@ def gaussian_sweep(methods: Sequence[str], rhos: Sequence[float], dims: Sequence
 def summarize(table: pd.DataFrame, by: Sequence[str] = ("method", "dim", "rho")) -> pd.DataFrame:
     """Mean, standard deviation and mean error of the estimates per group.
 
-    Diverged runs are counted (``n_diverged``) and left out of the mean.
+    Diverged runs are counted (``n_diverged``) and left out of the mean. ``n_ok`` counts the
+    runs behind the mean; with fewer than two of them ``sd`` is NaN (one seed has no spread,
+    which is not a spread of zero: see ``fmt_mean_sd``).
     """
     by = list(by)
     ok = table[table["status"] == "ok"]
@@ -161,13 +163,23 @@ def summarize(table: pd.DataFrame, by: Sequence[str] = ("method", "dim", "rho"))
         "mean": grouped["estimate"].mean(),
         "sd": grouped["estimate"].std(ddof=1),
         "n_runs": table.groupby(by, sort=True)["estimate"].size(),
+        "n_ok": grouped["estimate"].count(),
         "n_diverged": table.groupby(by, sort=True)["status"].apply(lambda s: int((s != "ok").sum())),
     })
     if "oracle" in table:
         out["oracle_mean"] = table.groupby(by, sort=True)["oracle"].mean()
     out["bias"] = out["mean"] - out["true_mi"]
-    out["sd"] = out["sd"].fillna(0.0)  # one seed: no spread to report
+    out["n_ok"] = out["n_ok"].fillna(0).astype(int)
     return out.reset_index()
+
+
+def fmt_mean_sd(mean: float, sd: float, n: int, digits: int = 3) -> str:
+    """"0.812 ± 0.030" over n >= 2 runs; one run says it has no spread, none says n/a."""
+    if n < 1 or not math.isfinite(mean):
+        return "n/a (no run finished)"
+    if n < 2 or not math.isfinite(sd):
+        return f"{mean:.{digits}f} (one seed, no spread)"
+    return f"{mean:.{digits}f} ± {sd:.{digits}f}"
 
 
 def worst_error(summary: pd.DataFrame, method: str, dim: int, max_abs_rho: float) -> pd.Series:

@@ -17,12 +17,12 @@ from mine_lib.experiments.sweeps import (
     batch_size_study,
     ema_rate_study,
     first_step_reaching,
+    fmt_mean_sd,
     gaussian_log_ratio,
     gaussian_sweep,
     held_out_rows,
     iteration_curves,
     oracle_estimate,
-    fmt_mean_sd,
     summarize,
     worst_error,
 )

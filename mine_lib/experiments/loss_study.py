@@ -256,19 +256,21 @@ def summarise(runs: pd.DataFrame) -> pd.DataFrame:
 CELL = ["rho", "batch_size"]
 
 
-def paired_cells(runs: pd.DataFrame, loss: str, baseline: str = "dv",
-                 value: str = "mi_dv") -> pd.DataFrame:
+def paired_cells(runs: pd.DataFrame, loss: str, baseline: str = "dv", value: str = "mi_dv",
+                 absolute_error: bool = True) -> pd.DataFrame:
     """``loss`` against ``baseline`` within each (rho, batch size) cell, paired by seed.
 
     One row per cell: ``n`` (seeds where neither diverged), the mean and sd over seeds of the
-    paired difference of absolute errors (loss minus baseline; negative = closer to the
-    truth), and ``max_gap``, the largest |difference of the two estimates|.
+    paired difference (loss minus baseline) of the absolute error |value - truth| (or of
+    ``value`` itself with ``absolute_error=False``, e.g. for the jitter), and ``max_gap``,
+    the largest |difference of the two values|.
     """
     keys = CELL + ["seed"]
 
     def side(name):
         part = runs[(runs["loss"] == name) & ~runs["diverged"]].set_index(keys)
-        return part[value], (part[value] - part["true_mi"]).abs()
+        measure = (part[value] - part["true_mi"]).abs() if absolute_error else part[value]
+        return part[value], measure
 
     (va, ea), (vb, eb) = side(loss), side(baseline)
     common = ea.index.intersection(eb.index)
@@ -316,7 +318,8 @@ def compare(runs: pd.DataFrame, baseline: str = "dv", margin: float = 0.1,
     over cells by ``stratified_difference``: ``diff_vs_baseline`` with ``diff_low`` and
     ``diff_high`` (a ``level`` t interval; NaN with one seed). ``max_gap``: the largest
     difference between the two estimates. jitter_ratio: the mean jitter of its validation
-    curves over the baseline's (below 1 = smoother). vs_baseline: "same" when every estimate
+    curves over the baseline's (below 1 = smoother); jitter_diff, jitter_low, jitter_high:
+    the same stratified paired difference for the jitter itself. vs_baseline: "same" when every estimate
     is within ``same_within`` nats of the baseline's; else "better" / "worse" when the
     interval excludes zero; "no clear difference" when it does not; "one seed, no spread"
     without an interval. usable: nothing diverged and the upper end of the interval (the
@@ -330,6 +333,7 @@ def compare(runs: pd.DataFrame, baseline: str = "dv", margin: float = 0.1,
         common = ok.index.intersection(base.index)
         cells = paired_cells(runs, loss, baseline, value)
         d = stratified_difference(cells, level)
+        j = stratified_difference(paired_cells(runs, loss, baseline, "val_jitter", False), level)
         max_gap = float(cells["max_gap"].max()) if len(cells) else math.nan
         base_jitter = float(base.loc[common, "val_jitter"].mean()) if len(common) else math.nan
         if loss == baseline:
@@ -357,6 +361,7 @@ def compare(runs: pd.DataFrame, baseline: str = "dv", margin: float = 0.1,
             "max_gap": max_gap, "vs_baseline": vs,
             "jitter_ratio": float(ok.loc[common, "val_jitter"].mean()) / base_jitter
             if len(common) and base_jitter > 0 else math.nan,
+            "jitter_diff": j["mean"], "jitter_low": j["low"], "jitter_high": j["high"],
             "collapsed": int((ok["val_best"] - ok["val_last"] > COLLAPSE).sum()),
             "reached_fraction": float(np.isfinite(ok["steps_val"]).mean()) if len(ok) else 0.0,
             "seconds": float(g["seconds"].mean()),

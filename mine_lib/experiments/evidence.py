@@ -1,0 +1,455 @@
+"""The rule of evidence: measurements in, decisions and the sentences that state them out.
+
+Layer: the book's experiments (imports numpy and scipy only). Every chapter turns its
+outcomes into words here, so a sentence changes when the numbers do.
+
+Decisions
+    ``Decision`` (frozen): ``kind`` is the scorecard's word, one of ``KINDS``: "agrees",
+    "disagrees", "not measurable", "inconclusive", "not tested". ``status`` is the finer
+    reason ("measured", "no effect shown", "refuted with power", "underpowered", "one seed,
+    no spread", "not tested in this run", "nan", "baseline did not train", "within
+    tolerance", "outside tolerance", ...). ``sentence`` is one plain sentence (no markdown)
+    ready to glue. ``estimate`` (float), ``ci`` ((low, high) or None), ``level``, ``n``
+    (seeds or pairs), ``p`` (two-sided p-value where a test was made). ``as_dict()`` for JSON.
+
+Rules
+    ``difference(a, b, *, paired, names, what, unit, level, higher_is_better, expected,
+    smallest_effect)``: mean of a - b (of the pairs a_i - b_i when ``paired``; Welch
+    otherwise) with a t interval. The difference is "measured" only when the interval
+    excludes zero. ``expected`` is the paper's direction, "a>b", "a<b" (or "a=b"): a measured
+    difference in that direction agrees, the other way disagrees. Without ``expected`` the
+    claim tested is "A and B differ". An interval that contains zero is never "no effect":
+    with ``smallest_effect`` (the paper's effect size) an interval inside
+    +-smallest_effect is "refuted with power" (disagrees), otherwise "underpowered" (not
+    measurable at this budget) and the sentence states the smallest effect this run could
+    detect (the interval's half-width). One seed: "one seed, no spread". Nothing to compare:
+    "not tested in this run". A NaN anywhere: "nan", no verdict.
+    ``tracks_truth(estimates, truth, tol, *, relative)``: the interval of the mean error
+    lies inside +-tol: agrees; wholly outside: disagrees; across the edge: underpowered.
+    ``agrees_with_paper(value, paper_value, tol, *, read, source)``: the same rule against
+    the paper's number, saying how it was read ("table" or "figure, read by eye").
+    ``holm(decisions or p-values, level)``: Holm's correction when one table makes several
+    comparisons; decisions come back recomputed at their Holm level (p-values come back
+    adjusted). ``baseline_trained(value, threshold, what)`` gates a comparison: when it
+    fails, ``gate(baseline, decision)`` returns "inconclusive: the baseline did not train".
+
+Text and scorecard
+    ``fmt_mean_ci(values)`` and ``fmt_spread(values)`` never print "+- 0.000" for one seed;
+    ``fmt_num(x)`` formats one number. ``claim(chapter, claim, paper, decision, this_run,
+    seeds)`` is one scorecard row (keys ``chapter``, ``claim``, ``paper``, ``this_run``,
+    ``seeds``, ``decision``, ``status``, ``sentence``); chapters put a list of them under
+    ``"claims"`` in the dict they pass to ``results.save_results``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+from scipy import stats
+
+KINDS = ("agrees", "disagrees", "not measurable", "inconclusive", "not tested")
+READS = ("table", "figure, read by eye", "text", "closed form")
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One outcome: the scorecard's word, the finer reason, and the sentence that says it."""
+
+    kind: str
+    status: str
+    sentence: str
+    estimate: float = math.nan
+    ci: tuple[float, float] | None = None
+    level: float = 0.95
+    n: int = 0
+    p: float | None = None
+    redo: dict | None = field(default=None, repr=False, compare=False)  # inputs, for holm()
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"kind must be one of {', '.join(KINDS)}; got {self.kind!r}")
+
+    @property
+    def measured(self) -> bool:
+        """True when the run decided (agrees or disagrees)."""
+        return self.kind in ("agrees", "disagrees")
+
+    def as_dict(self) -> dict:
+        return {
+            "kind": self.kind, "status": self.status, "sentence": self.sentence,
+            "estimate": _json_float(self.estimate),
+            "ci": None if self.ci is None else [_json_float(c) for c in self.ci],
+            "level": self.level, "n": self.n, "p": _json_float(self.p),
+        }
+
+    def __str__(self) -> str:
+        return self.sentence
+
+
+def _json_float(x):
+    if x is None:
+        return None
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+# ---------------------------------------------------------------- numbers as text
+
+def fmt_num(x, digits: int = 3) -> str:
+    """A number for prose: fixed decimals in the usual range, else significant digits."""
+    if x is None:
+        return "n/a"
+    x = float(x)
+    if not math.isfinite(x):
+        return "nan" if math.isnan(x) else ("inf" if x > 0 else "-inf")
+    if x == 0 or 1e-3 <= abs(x) < 1e5:
+        return f"{x:.{digits}f}"
+    return f"{x:.{digits}g}"
+
+
+def _values(values) -> np.ndarray:
+    if values is None:
+        return np.array([], dtype=float)
+    return np.atleast_1d(np.asarray(values, dtype=float)).ravel()
+
+
+def _seeds(n: int) -> str:
+    return f"{n} seed" if n == 1 else f"{n} seeds"
+
+
+def _pct(level: float) -> str:
+    return f"{100 * level:g}%"
+
+
+def t_interval(values, level: float = 0.95) -> tuple[float, float, float]:
+    """(mean, low, high) of a t interval for the mean; needs two or more finite values."""
+    v = _values(values)
+    if v.size < 2 or not np.all(np.isfinite(v)):
+        raise ValueError("a t interval needs two or more finite values")
+    mean = float(v.mean())
+    half = float(stats.t.ppf(0.5 + level / 2, v.size - 1) * v.std(ddof=1) / math.sqrt(v.size))
+    return mean, mean - half, mean + half
+
+
+def fmt_mean_ci(values, digits: int = 3, level: float = 0.95, unit: str = "") -> str:
+    """'0.856 (95% CI 0.801 to 0.911, 5 seeds)'; one seed says so instead of an interval."""
+    v = _values(values)
+    u = f" {unit}" if unit else ""
+    if v.size == 0:
+        return "not tested in this run"
+    if not np.all(np.isfinite(v)):
+        return "nan (no verdict)"
+    if v.size == 1:
+        return f"{fmt_num(v[0], digits)}{u} (one seed, no spread)"
+    mean, low, high = t_interval(v, level)
+    return (f"{fmt_num(mean, digits)}{u} ({_pct(level)} CI {fmt_num(low, digits)} to "
+            f"{fmt_num(high, digits)}, {_seeds(v.size)})")
+
+
+def fmt_spread(values, digits: int = 3, unit: str = "") -> str:
+    """'0.856 ± 0.012 (sd over 5 seeds)'; one seed gives '0.856 (one seed, no spread)'."""
+    v = _values(values)
+    u = f" {unit}" if unit else ""
+    if v.size == 0:
+        return "not tested in this run"
+    if not np.all(np.isfinite(v)):
+        return "nan (no verdict)"
+    if v.size == 1:
+        return f"{fmt_num(v[0], digits)}{u} (one seed, no spread)"
+    return f"{fmt_num(v.mean(), digits)} ± {fmt_num(v.std(ddof=1), digits)}{u} (sd over {_seeds(v.size)})"
+
+
+# ---------------------------------------------------------------- the non-verdicts
+
+def not_tested(what: str = "this comparison") -> Decision:
+    """Nothing of that kind in this run."""
+    return Decision("not tested", "not tested in this run",
+                    f"Not tested in this run: {what} had nothing to measure.", n=0)
+
+
+def _nan(what: str, n: int, level: float) -> Decision:
+    return Decision("inconclusive", "nan",
+                    f"No verdict on {what}: the run gave NaN.", n=n, level=level)
+
+
+# ---------------------------------------------------------------- difference of two methods
+
+def _difference_stats(a: np.ndarray, b: np.ndarray, paired: bool, level: float):
+    """(estimate, low, high, p, n); low/high/p are NaN when there is no spread to use."""
+    if paired:
+        d = a - b
+        n = d.size
+        est = float(d.mean())
+        if n < 2:
+            return est, math.nan, math.nan, math.nan, n
+        se = float(d.std(ddof=1) / math.sqrt(n))
+        df = n - 1
+    else:
+        n = min(a.size, b.size)
+        est = float(a.mean() - b.mean())
+        if n < 2:
+            return est, math.nan, math.nan, math.nan, n
+        va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
+        se = float(math.sqrt(va + vb))
+        df = (va + vb) ** 2 / (va ** 2 / (a.size - 1) + vb ** 2 / (b.size - 1)) if se > 0 else n - 1
+    if se == 0:
+        return est, est, est, (1.0 if est == 0 else 0.0), n
+    half = float(stats.t.ppf(0.5 + level / 2, df) * se)
+    p = float(2 * stats.t.sf(abs(est) / se, df))
+    return est, est - half, est + half, p, n
+
+
+def difference(a, b, *, paired: bool, names: Sequence[str] = ("A", "B"),
+               what: str = "the estimate", unit: str = "", level: float = 0.95,
+               higher_is_better: bool | None = True, expected: str | None = None,
+               smallest_effect: float | None = None, digits: int = 3) -> Decision:
+    """Decide whether ``a`` and ``b`` (one value per seed) differ; see the module docstring.
+
+    ``paired``: the i-th values of ``a`` and ``b`` share a seed (same data, same init); then
+    the interval is on the mean of the pairwise differences. ``higher_is_better=None``
+    leaves "better" out of the sentence.
+    """
+    if expected not in (None, "a>b", "a<b", "a=b"):
+        raise ValueError(f"expected must be 'a>b', 'a<b', 'a=b' or None; got {expected!r}")
+    if not 0 < level < 1:
+        raise ValueError(f"level must lie in (0, 1); got {level}")
+    if smallest_effect is not None and not smallest_effect > 0:
+        raise ValueError(f"smallest_effect must be positive; got {smallest_effect}")
+    va, vb = _values(a), _values(b)
+    name_a, name_b = names
+    topic = f"{name_a} against {name_b} ({what})"
+    if paired and va.size != vb.size:
+        raise ValueError(f"paired runs need as many values of {name_a} as of {name_b}; "
+                         f"got {va.size} and {vb.size}")
+    if va.size == 0 or vb.size == 0:
+        return not_tested(topic)
+    redo = dict(a=va, b=vb, paired=paired, names=tuple(names), what=what, unit=unit,
+                higher_is_better=higher_is_better, expected=expected,
+                smallest_effect=smallest_effect, digits=digits)
+    n_pairs = va.size if paired else min(va.size, vb.size)
+    if not (np.all(np.isfinite(va)) and np.all(np.isfinite(vb))):
+        return _nan(topic, n_pairs, level)
+    est, low, high, p, n = _difference_stats(va, vb, paired, level)
+    u = f" {unit}" if unit else ""
+    f = lambda x: fmt_num(x, digits)  # noqa: E731
+    over = (f"paired over {_seeds(n)}" if paired
+            else f"{_seeds(va.size)} against {_seeds(vb.size)}")
+    if n < 2:
+        return Decision("not measurable", "one seed, no spread",
+                        f"{name_a} minus {name_b} in {what} is {f(est)}{u} from one seed, "
+                        f"no spread, so no verdict.", estimate=est, level=level, n=n, redo=redo)
+    ci = (low, high)
+    interval = f"{_pct(level)} CI {f(low)} to {f(high)}{u}, {over}"
+    if low > 0 or high < 0:  # the interval excludes zero: a measured difference
+        higher = est > 0
+        side = "higher" if higher else "lower"
+        better = ""
+        if higher_is_better is not None:
+            better = ", which is better" if higher == higher_is_better else ", which is worse"
+        sentence = (f"{name_a} is {side} than {name_b} in {what} by {f(abs(est))}{u} "
+                    f"({interval}){better}.")
+        if expected is None:
+            kind = "agrees"
+        elif expected == "a=b":
+            kind = "disagrees"
+        else:
+            kind = "agrees" if (expected == "a>b") == higher else "disagrees"
+        return Decision(kind, "measured", sentence, est, ci, level, n, p, redo)
+    half = (high - low) / 2
+    shown = (f"No difference shown between {name_a} and {name_b} in {what}: "
+             f"{f(est)}{u} ({interval})")
+    if smallest_effect is not None and -smallest_effect < low and high < smallest_effect:
+        kind = "agrees" if expected == "a=b" else "disagrees"
+        sentence = (f"{shown}; the interval excludes an effect of {f(smallest_effect)}{u}, "
+                    f"so an effect that large is refuted at this budget.")
+        return Decision(kind, "refuted with power", sentence, est, ci, level, n, p, redo)
+    status = "underpowered" if (smallest_effect is not None or n <= 2) else "no effect shown"
+    if n <= 2:
+        detect = f"; {_seeds(n)} is too few to say there is no effect"
+    else:
+        detect = ""
+    sentence = (f"{shown}; this run could detect only a difference larger than about "
+                f"{f(half)}{u}{detect}.")
+    if smallest_effect is not None:
+        sentence = sentence[:-1] + f", and the effect to detect is {f(smallest_effect)}{u}."
+    return Decision("not measurable", status, sentence, est, ci, level, n, p, redo)
+
+
+# ---------------------------------------------------------------- within a tolerance
+
+def _within(values, target: float, tol: float, *, relative: bool, level: float, exact: bool,
+            what: str, against: str, unit: str, digits: int, note: str = "") -> Decision:
+    v = _values(values)
+    if tol is None or not tol >= 0:
+        raise ValueError(f"tol must be a non-negative number; got {tol}")
+    if v.size == 0:
+        return not_tested(what)
+    target = float(target)
+    if not (np.all(np.isfinite(v)) and math.isfinite(target)):
+        return _nan(what, v.size, level)
+    bound = tol * abs(target) if relative else tol
+    u = f" {unit}" if unit else ""
+    f = lambda x: fmt_num(x, digits)  # noqa: E731
+    tol_text = (f"{100 * tol:g}% ({f(bound)}{u})" if relative else f"{f(bound)}{u}")
+    err = v - target
+    if exact or v.size == 1:
+        est = float(v.mean())
+        e = float(err.mean())
+        if v.size == 1 and not exact:
+            return Decision("not measurable", "one seed, no spread",
+                            f"{what} is {f(est)}{u} against {against} {f(target)}{u}{note} "
+                            f"from one seed, no spread, so no verdict.", est, None, level, 1)
+        inside = abs(e) <= bound
+        kind, status = ("agrees", "within tolerance") if inside else ("disagrees", "outside tolerance")
+        word = "within" if inside else "outside"
+        return Decision(kind, status,
+                        f"{what} is {f(est)}{u} against {against} {f(target)}{u}{note}, "
+                        f"{word} the tolerance of {tol_text}.", est, None, level, v.size)
+    mean, low, high = t_interval(v, level)
+    e_low, e_high = low - target, high - target
+    shown = (f"{what} is {f(mean)}{u} ({_pct(level)} CI {f(low)} to {f(high)}, "
+             f"{_seeds(v.size)}) against {against} {f(target)}{u}{note}")
+    if -bound <= e_low and e_high <= bound:
+        kind, status, tail = "agrees", "within tolerance", f"within the tolerance of {tol_text}"
+    elif e_low > bound or e_high < -bound:
+        kind, status, tail = ("disagrees", "outside tolerance",
+                              f"outside the tolerance of {tol_text}")
+    else:
+        kind, status = "not measurable", "underpowered"
+        tail = (f"the interval crosses the edge of the tolerance of {tol_text}, so this run "
+                f"cannot tell")
+    return Decision(kind, status, f"{shown}: {tail}.", mean, (low, high), level, v.size)
+
+
+def tracks_truth(estimates, truth: float, tol: float, *, relative: bool = False,
+                 what: str = "The estimate", unit: str = "", level: float = 0.95,
+                 exact: bool = False, digits: int = 3) -> Decision:
+    """Does the mean of ``estimates`` (one per seed) lie within ``tol`` of ``truth``?
+
+    The whole interval of the mean must lie inside +-tol (``tol`` x |truth| when
+    ``relative``) to agree, wholly outside to disagree. ``exact=True`` for a computed value
+    with no seed noise (compared directly).
+    """
+    return _within(estimates, truth, tol, relative=relative, level=level, exact=exact,
+                   what=what, against="the truth", unit=unit, digits=digits)
+
+
+def agrees_with_paper(value, paper_value: float, tol: float, *, read: str = "table",
+                      source: str = "", relative: bool = False, what: str = "This run",
+                      unit: str = "", level: float = 0.95, exact: bool = False,
+                      digits: int = 3) -> Decision:
+    """Does this run's value (one per seed) match the paper's within ``tol``?
+
+    ``read`` says how the paper's number was obtained: "table", "figure, read by eye",
+    "text" or "closed form"; ``source`` names where (e.g. "Table 1").
+    """
+    if read not in READS:
+        raise ValueError(f"read must be one of {', '.join(READS)}; got {read!r}")
+    if read.startswith("figure"):
+        note = f" (read by eye from the paper's {source or 'figure'})"
+    else:
+        note = f" (the paper's {source or read})"
+    return _within(value, paper_value, tol, relative=relative, level=level, exact=exact,
+                   what=what, against="the paper's", unit=unit, digits=digits, note=note)
+
+
+# ---------------------------------------------------------------- several comparisons
+
+def holm_adjust(p_values: Sequence[float]) -> list[float]:
+    """Holm's step-down adjusted p-values, in the input order."""
+    p = np.asarray(p_values, dtype=float)
+    if p.size == 0:
+        return []
+    if np.any(~np.isfinite(p)) or np.any((p < 0) | (p > 1)):
+        raise ValueError("p-values must be finite numbers in [0, 1]")
+    order = np.argsort(p, kind="stable")
+    m = p.size
+    adjusted = np.empty(m)
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * p[i]))
+        adjusted[i] = running
+    return adjusted.tolist()
+
+
+def holm(items, level: float = 0.95) -> list:
+    """Holm's correction for one table's several comparisons.
+
+    Given p-values, returns Holm-adjusted p-values. Given decisions from ``difference``,
+    returns them recomputed so that each is "measured" exactly when Holm rejects at
+    1 - ``level``: the i-th is redone at the level whose t test is its Holm threshold, and its
+    sentence says so. Decisions with no test (one seed, NaN, not tested, tolerances) pass
+    through unchanged and do not count as comparisons.
+    """
+    items = list(items)
+    if not all(isinstance(d, Decision) for d in items):
+        return holm_adjust(items)
+    alpha = 1 - level
+    tested = [i for i, d in enumerate(items) if d.redo is not None and d.p is not None
+              and math.isfinite(d.p)]
+    m = len(tested)
+    if m <= 1:
+        return items
+    adjusted = holm_adjust([items[i].p for i in tested])
+    out = list(items)
+    for i, adj in zip(tested, adjusted):
+        d = items[i]
+        rank = sorted(items[j].p for j in tested).index(d.p)
+        a_i = alpha * d.p / adj if adj > 0 else alpha / (m - rank)
+        redone = difference(**d.redo, level=1 - a_i)
+        text = redone.sentence[:-1] + f" (Holm-corrected over {m} comparisons)."
+        out[i] = dataclasses.replace(redone, sentence=text, p=adj)
+    return out
+
+
+# ---------------------------------------------------------------- gates
+
+def baseline_trained(value, threshold: float, what: str, *, higher_is_better: bool = True,
+                     digits: int = 3) -> Decision:
+    """Did the baseline train? A failed one makes any comparison against it inconclusive."""
+    v = _values(value)
+    if v.size == 0:
+        return not_tested(what)
+    if not np.all(np.isfinite(v)):
+        return Decision("inconclusive", "nan", f"Inconclusive: {what} is NaN.", n=v.size)
+    x = float(v.mean())
+    ok = x >= threshold if higher_is_better else x <= threshold
+    side = "at least" if higher_is_better else "at most"
+    if ok:
+        return Decision("agrees", "baseline trained",
+                        f"The baseline trained: {what} is {fmt_num(x, digits)} "
+                        f"(needed {side} {fmt_num(threshold, digits)}).", x, n=v.size)
+    return Decision("inconclusive", "baseline did not train",
+                    f"Inconclusive: the baseline did not train ({what} is {fmt_num(x, digits)}, "
+                    f"needed {side} {fmt_num(threshold, digits)}).", x, n=v.size)
+
+
+def gate(baseline: Decision, decision: Decision) -> Decision:
+    """``decision`` when the baseline trained, else the baseline's inconclusive decision."""
+    return decision if baseline.status == "baseline trained" else baseline
+
+
+# ---------------------------------------------------------------- scorecard rows
+
+def claim(chapter: str, claim: str, paper: str, decision: Decision, this_run: str | None = None,
+          seeds: int | None = None) -> dict:
+    """One scorecard row. ``this_run`` defaults to the decision's estimate and interval."""
+    if this_run is None:
+        if decision.kind == "not tested":
+            this_run = "not tested in this run"
+        elif decision.ci is not None:
+            this_run = (f"{fmt_num(decision.estimate)} ({_pct(decision.level)} CI "
+                        f"{fmt_num(decision.ci[0])} to {fmt_num(decision.ci[1])})")
+        else:
+            this_run = fmt_num(decision.estimate)
+            if decision.n == 1:
+                this_run += " (one seed, no spread)"
+    return {
+        "chapter": chapter, "claim": claim, "paper": paper, "this_run": this_run,
+        "seeds": decision.n if seeds is None else int(seeds),
+        "decision": decision.kind, "status": decision.status, "sentence": decision.sentence,
+    }

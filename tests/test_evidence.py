@@ -1,0 +1,150 @@
+"""The rule of evidence on hand-made inputs: each rule's decision and sentence."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from mine_lib.experiments import evidence as ev
+
+RNG = np.random.default_rng(0)
+BASE = RNG.normal(1.0, 0.05, size=8)
+NOISE = 0.01 * np.array([1.0, -1.0, 2.0, -2.0, 0.5, -0.5, 1.5, -1.5])  # mean exactly 0
+
+
+def test_clear_effect_is_measured_and_agrees_with_expected_direction():
+    d = ev.difference(BASE + 0.3 + NOISE, BASE, paired=True, names=("MINE", "MINE-f"),
+                      what="the estimate", unit="nats", expected="a>b")
+    assert (d.kind, d.status) == ("agrees", "measured")
+    assert d.ci[0] > 0 and d.n == 8 and d.p < 0.001
+    assert "MINE is higher than MINE-f" in d.sentence and "paired over 8 seeds" in d.sentence
+    assert "**" not in d.sentence
+
+
+def test_reversed_effect_flips_the_sentence_and_the_decision():
+    up = ev.difference(BASE + 0.3 + NOISE, BASE, paired=True, names=("A", "B"), expected="a>b")
+    down = ev.difference(BASE - 0.3 + NOISE, BASE, paired=True, names=("A", "B"), expected="a>b")
+    assert down.kind == "disagrees" and down.ci[1] < 0
+    assert "A is lower than B" in down.sentence and "which is worse" in down.sentence
+    assert "A is higher than B" in up.sentence and "which is better" in up.sentence
+
+
+def test_no_effect_is_never_a_verdict_without_the_effect_size():
+    d = ev.difference(BASE + NOISE, BASE, paired=True, expected="a>b")
+    assert d.kind == "not measurable" and d.status == "no effect shown"
+    assert d.ci[0] < 0 < d.ci[1]
+    half = (d.ci[1] - d.ci[0]) / 2
+    assert ev.fmt_num(half) in d.sentence  # the smallest effect this run could detect
+
+
+def test_smallest_effect_refutes_with_power_or_says_underpowered():
+    tight = ev.difference(BASE + NOISE, BASE, paired=True, expected="a>b", smallest_effect=0.1)
+    assert (tight.kind, tight.status) == ("disagrees", "refuted with power")
+    noisy = ev.difference(BASE + 10 * NOISE, BASE, paired=True, expected="a>b",
+                          smallest_effect=0.001)
+    assert (noisy.kind, noisy.status) == ("not measurable", "underpowered")
+    assert "0.001" in noisy.sentence
+
+
+def test_two_seeds_are_underpowered_not_no_effect():
+    d = ev.difference([1.0, 1.2], [1.1, 1.0], paired=True)
+    assert d.status == "underpowered" and d.kind == "not measurable"
+    assert "too few" in d.sentence
+
+
+def test_one_seed_has_no_spread_and_no_verdict():
+    d = ev.difference([1.3], [1.0], paired=True, expected="a>b")
+    assert (d.kind, d.status, d.ci) == ("not measurable", "one seed, no spread", None)
+    assert ev.fmt_spread([0.5]) == "0.500 (one seed, no spread)"
+    assert "±" not in ev.fmt_spread([0.5]) and "CI" not in ev.fmt_mean_ci([0.5])
+    assert ev.fmt_spread([1.0, 2.0]).startswith("1.500 ± 0.707")
+    assert ev.tracks_truth([1.0], 1.0, 0.1).status == "one seed, no spread"
+
+
+def test_empty_selection_is_not_tested():
+    for d in (ev.difference([], [1.0, 2.0], paired=False), ev.tracks_truth([], 1.0, 0.1),
+              ev.agrees_with_paper([], 1.0, 0.1)):
+        assert (d.kind, d.status) == ("not tested", "not tested in this run")
+    assert ev.fmt_mean_ci([]) == "not tested in this run"
+
+
+def test_nan_anywhere_gives_no_verdict():
+    d = ev.difference([1.0, math.nan, 1.2], [0.0, 0.1, 0.2], paired=True)
+    assert (d.kind, d.status) == ("inconclusive", "nan")
+    assert ev.tracks_truth([1.0, math.nan], 1.0, 0.1).status == "nan"
+    assert ev.tracks_truth([1.0, 1.0], math.nan, 0.1).status == "nan"
+    assert "nan" in ev.fmt_mean_ci([1.0, math.nan])
+    assert ev.baseline_trained(math.nan, 0.5, "accuracy").kind == "inconclusive"
+
+
+def test_unpaired_welch_and_bad_inputs():
+    d = ev.difference(BASE + 0.3, BASE[:5], paired=False, expected="a<b")
+    assert d.kind == "disagrees" and "8 seeds against 5 seeds" in d.sentence
+    with pytest.raises(ValueError, match="as many values"):
+        ev.difference([1, 2, 3], [1, 2], paired=True)
+    with pytest.raises(ValueError, match="expected"):
+        ev.difference([1, 2], [1, 2], paired=True, expected="bigger")
+    with pytest.raises(ValueError, match="kind"):
+        ev.Decision("maybe", "x", "y")
+
+
+def test_equal_claim_agrees_only_when_refuted_with_power():
+    same = ev.difference(BASE + NOISE, BASE, paired=True, expected="a=b", smallest_effect=0.1)
+    apart = ev.difference(BASE + 0.3 + NOISE, BASE, paired=True, expected="a=b")
+    assert same.kind == "agrees" and apart.kind == "disagrees"
+
+
+def test_tracks_truth_inside_outside_and_across_the_tolerance():
+    near = ev.tracks_truth(1.0 + NOISE, 1.0, 0.05, what="MINE", unit="nats")
+    far = ev.tracks_truth(0.8 + NOISE, 1.0, 0.05)
+    edge = ev.tracks_truth(1.05 + 5 * NOISE, 1.0, 0.05)
+    assert (near.kind, far.kind, edge.kind) == ("agrees", "disagrees", "not measurable")
+    assert "within the tolerance" in near.sentence and "outside" in far.sentence
+    assert ev.tracks_truth(0.97 + NOISE, 1.0, 0.05, relative=True).kind == "agrees"
+    assert ev.tracks_truth(0.5, 0.5, 1e-6, exact=True).kind == "agrees"
+
+
+def test_agrees_with_paper_says_how_the_value_was_read():
+    d = ev.agrees_with_paper(1.0 + NOISE, 1.0, 0.1, read="figure, read by eye", source="Fig. 1")
+    assert d.kind == "agrees" and "read by eye" in d.sentence and "Fig. 1" in d.sentence
+    with pytest.raises(ValueError, match="read"):
+        ev.agrees_with_paper([1.0, 1.1], 1.0, 0.1, read="guess")
+
+
+def test_holm_adjusts_p_values_and_decisions():
+    assert ev.holm([0.01, 0.04, 0.03]) == pytest.approx([0.03, 0.06, 0.06])
+    rng = np.random.default_rng(1)
+    base = rng.normal(0, 1, 7)
+    strong = ev.difference(base + 2 + rng.normal(0, 0.1, 7), base, paired=True)
+    # a marginal effect: significant alone at 95%, not once two such comparisons are made
+    diffs = np.array([0.02, 0.09, 0.05, 0.11, 0.01, 0.08, -0.03])
+    weak = ev.difference(base + diffs, base, paired=True)
+    assert weak.status == "measured" and 0.025 < weak.p < 0.05
+    skipped = ev.difference([1.0], [0.0], paired=True)
+    out = ev.holm([strong, weak, skipped, weak], level=0.95)
+    assert out[0].status == "measured" and "Holm-corrected over 3" in out[0].sentence
+    assert out[1].status != "measured" and out[1].ci[0] < 0 < out[1].ci[1]
+    assert out[1].p == pytest.approx(2 * weak.p)
+    assert out[2] is skipped
+    assert out[0].level > 0.95
+
+
+def test_baseline_gate():
+    trained = ev.baseline_trained(0.9, 0.5, "the classifier's accuracy")
+    failed = ev.baseline_trained(0.1, 0.5, "the classifier's accuracy")
+    d = ev.difference(BASE + 0.3, BASE, paired=True)
+    assert ev.gate(trained, d) is d
+    assert ev.gate(failed, d).status == "baseline did not train"
+    assert ev.gate(failed, d).sentence.startswith("Inconclusive: the baseline did not train")
+
+
+def test_claim_row_is_json_ready():
+    d = ev.difference(BASE + 0.3 + NOISE, BASE, paired=True, expected="a>b")
+    row = ev.claim("03", "MINE beats MINE-f", "a>b (Fig. 2)", d)
+    assert set(row) == {"chapter", "claim", "paper", "this_run", "seeds", "decision", "status",
+                        "sentence"}
+    assert row["decision"] == "agrees" and row["seeds"] == 8 and "CI" in row["this_run"]
+    json.dumps(row)
+    json.dumps(ev.difference([math.nan, 1], [1, 1], paired=True).as_dict())
+    assert ev.claim("01", "x", "y", ev.not_tested("x"))["this_run"] == "not tested in this run"

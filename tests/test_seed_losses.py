@@ -12,10 +12,10 @@ from mine_lib.errors import InputError
 from mine_lib.estimator import TrainConfig, train_critic
 from mine_lib.experiments.loss_study import (
     StudyConfig,
+    cell_decisions,
     compare,
     first_within,
     jitter,
-    paired_cells,
     run_study,
     running_mean,
     summarise,
@@ -233,17 +233,18 @@ def hand_runs(effect: float, seeds=(0, 1, 2), noise=(0.0, 0.003, 0.006)) -> pd.D
 
 def test_compare_pairs_within_cells_and_flips_with_the_effect():
     better = compare(hand_runs(-0.2)).set_index("loss").loc["new"]
-    assert better["vs_baseline"] == "better" and better["diff_high"] < 0
-    assert better["cells"] == 2 and better["seeds_per_cell"] == 3
+    assert better["vs_baseline"] == "better" and better["cells_better"] == 2
+    assert better["cells"] == 2 and better["pairs_per_cell"] == 3 and better["usable"]
+    assert better["diff_vs_baseline"] == pytest.approx(-0.2 + 0.003)
     worse = compare(hand_runs(+0.2)).set_index("loss").loc["new"]
-    assert worse["vs_baseline"] == "worse" and worse["diff_low"] > 0 and not worse["usable"]
+    assert worse["vs_baseline"] == "worse" and worse["cells_worse"] == 2 and not worse["usable"]
     none = compare(hand_runs(0.0, noise=(0.05, -0.05, 0.0))).set_index("loss").loc["new"]
-    assert none["vs_baseline"] == "no clear difference" and none["diff_low"] < 0 < none["diff_high"]
-    one = compare(hand_runs(-0.2, seeds=(1,))).set_index("loss").loc["new"]
-    assert one["vs_baseline"] == "one seed, no spread" and math.isnan(one["diff_high"])
-    cells = paired_cells(hand_runs(-0.2), "new")
-    assert len(cells) == 2 and (cells["n"] == 3).all()
-    assert np.allclose(cells["mean"], -0.2 + 0.003, atol=1e-12)
+    assert none["vs_baseline"] == "no difference shown" and none["cells_open"] == 2
+    one = compare(hand_runs(-0.2, seeds=(1,), noise=(0.0, 0.0))).set_index("loss").loc["new"]
+    assert one["vs_baseline"] == "one seed, no spread"
+    cells = cell_decisions(hand_runs(-0.2), "new")
+    assert [(r, b) for r, b, _ in cells] == [(0.1, 64), (0.99, 64)]
+    assert all(d.status == "measured" and "Holm" in d.sentence for _, _, d in cells)
 
 
 def test_every_loss_is_also_read_out_with_dv():

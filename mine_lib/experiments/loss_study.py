@@ -7,8 +7,9 @@ Gaussians, each critic trained for a fixed number of steps and read out with its
 Every critic is also read out with the DV bound on the same test rows (``mi_dv``), whatever
 it was trained with, so that the losses are compared with one ruler; MINE-f keeps its own
 f-divergence readout (``mi``) beside it. ``compare`` pairs each loss with the baseline
-within each (rho, batch size) cell, over seeds, and never pools one standard error over
-cells whose errors differ in size.
+within each (rho, batch size) cell, over seeds, and decides with ``evidence.difference``
+(Holm-corrected over the cells); it never pools one standard error over cells whose errors
+differ in size.
 A run that diverges (``DivergenceError``) is recorded as diverged, never raised.
 
 Layer: the book's experiments. May import the library and other experiment modules;
@@ -24,13 +25,13 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 import torch
-from scipy import stats
 
 from .. import bounds
 from ..errors import DivergenceError, InputError
 from ..estimator import TrainConfig, held_out_estimate, split_rows, standardize, train_critic
 from ..objectives import LOSSES, Objective, make_loss
 from ..tasks import gaussian_task
+from . import evidence
 from .sweeps import held_out_rows
 
 # the paper's three losses first, then the report's six, then the corrected version
@@ -256,56 +257,55 @@ def summarise(runs: pd.DataFrame) -> pd.DataFrame:
 CELL = ["rho", "batch_size"]
 
 
-def paired_cells(runs: pd.DataFrame, loss: str, baseline: str = "dv", value: str = "mi_dv",
-                 absolute_error: bool = True) -> pd.DataFrame:
-    """``loss`` against ``baseline`` within each (rho, batch size) cell, paired by seed.
-
-    One row per cell: ``n`` (seeds where neither diverged), the mean and sd over seeds of the
-    paired difference (loss minus baseline) of the absolute error |value - truth| (or of
-    ``value`` itself with ``absolute_error=False``, e.g. for the jitter), and ``max_gap``,
-    the largest |difference of the two values|.
+def cell_decisions(runs: pd.DataFrame, loss: str, baseline: str = "dv", value: str = "mi_dv",
+                   absolute_error: bool = True, what: str = "|error|",
+                   level: float = 0.95) -> list[tuple[float, int, evidence.Decision]]:
+    """One ``evidence.difference`` per (rho, batch size) cell, paired by seed, Holm-corrected
+    over the cells: [(rho, batch_size, decision), ...]. Lower is better (an error, a jitter).
     """
     keys = CELL + ["seed"]
 
     def side(name):
         part = runs[(runs["loss"] == name) & ~runs["diverged"]].set_index(keys)
-        measure = (part[value] - part["true_mi"]).abs() if absolute_error else part[value]
-        return part[value], measure
+        return (part[value] - part["true_mi"]).abs() if absolute_error else part[value]
 
-    (va, ea), (vb, eb) = side(loss), side(baseline)
-    common = ea.index.intersection(eb.index)
-    pairs = pd.DataFrame({"diff": ea[common] - eb[common],
-                          "gap": (va[common] - vb[common]).abs()}, index=common).reset_index()
-    if pairs.empty:
-        return pd.DataFrame(columns=CELL + ["n", "mean", "sd", "max_gap"])
-    return (pairs.groupby(CELL, sort=True)
-            .agg(n=("diff", "size"), mean=("diff", "mean"), sd=("diff", "std"),
-                 max_gap=("gap", "max"))
-            .reset_index())
+    a, b = side(loss), side(baseline)
+    common = a.index.intersection(b.index).sort_values()
+    out = []
+    for (rho, batch), _ in pd.Series(0, index=common).groupby(level=CELL, sort=True):
+        idx = [i for i in common if i[0] == rho and i[1] == batch]
+        out.append((rho, batch, evidence.difference(
+            a[idx].to_numpy(), b[idx].to_numpy(), paired=True, names=(loss, baseline),
+            what=f"{what} at rho = {rho:g}, batch {batch}", unit="nats", level=level,
+            higher_is_better=False)))
+    corrected = evidence.holm([d for _, _, d in out], level)
+    return [(r, bs, d) for (r, bs, _), d in zip(out, corrected)]
 
 
-def stratified_difference(cells: pd.DataFrame, level: float = 0.95) -> dict:
-    """The mean over cells of the per-cell paired mean differences, with a t interval whose
-    standard error comes from the seed-to-seed spread within each cell only (so a cell with
-    large errors does not lend its spread to the others, and the spread between cells, which
-    is the effect of rho and batch size, is not counted as noise).
+def cell_counts(decisions) -> dict:
+    """How many cells say lower, higher, no difference shown, one seed / NaN."""
+    ds = [d for _, _, d in decisions]
+    return {"cells": len(ds),
+            "lower": sum(d.status == "measured" and d.estimate < 0 for d in ds),
+            "higher": sum(d.status == "measured" and d.estimate > 0 for d in ds),
+            "open": sum(d.status in ("no effect shown", "underpowered") for d in ds),
+            "no_spread": sum(d.status in ("one seed, no spread", "nan") for d in ds),
+            "min_pairs": min((d.n for d in ds), default=0)}
 
-    ``se`` and the interval are NaN when any cell has fewer than two paired seeds.
-    """
-    k = len(cells)
-    if k == 0:
-        return {"mean": math.nan, "se": math.nan, "low": math.nan, "high": math.nan, "df": 0,
-                "cells": 0, "min_seeds": 0}
-    mean = float(cells["mean"].mean())
-    min_seeds = int(cells["n"].min())
-    if min_seeds < 2:
-        return {"mean": mean, "se": math.nan, "low": math.nan, "high": math.nan, "df": 0,
-                "cells": k, "min_seeds": min_seeds}
-    se = float(math.sqrt((cells["sd"] ** 2 / cells["n"]).sum()) / k)
-    df = int((cells["n"] - 1).sum())
-    half = float(stats.t.ppf(0.5 + level / 2, df)) * se
-    return {"mean": mean, "se": se, "low": mean - half, "high": mean + half, "df": df,
-            "cells": k, "min_seeds": min_seeds}
+
+def counts_word(c: dict, lower: str, higher: str) -> str:
+    """One word for a loss from its cell counts."""
+    if c["cells"] == 0:
+        return "not tested"
+    if c["no_spread"] == c["cells"]:
+        return "one seed, no spread"
+    if c["lower"] and c["higher"]:
+        return "mixed"
+    if c["lower"]:
+        return lower
+    if c["higher"]:
+        return higher
+    return "no difference shown"
 
 
 def compare(runs: pd.DataFrame, baseline: str = "dv", margin: float = 0.1,
@@ -313,17 +313,17 @@ def compare(runs: pd.DataFrame, baseline: str = "dv", margin: float = 0.1,
     """Per loss, against ``baseline`` on the same data and seeds (diverged runs left out),
     every critic read with ``value`` (default: the DV readout, one bound for every loss).
 
-    The difference of absolute errors (loss minus baseline; negative = closer to the truth)
-    is paired by seed within each (rho, batch size) cell (``paired_cells``) and summarised
-    over cells by ``stratified_difference``: ``diff_vs_baseline`` with ``diff_low`` and
-    ``diff_high`` (a ``level`` t interval; NaN with one seed). ``max_gap``: the largest
-    difference between the two estimates. jitter_ratio: the mean jitter of its validation
-    curves over the baseline's (below 1 = smoother); jitter_diff, jitter_low, jitter_high:
-    the same stratified paired difference for the jitter itself. vs_baseline: "same" when every estimate
-    is within ``same_within`` nats of the baseline's; else "better" / "worse" when the
-    interval excludes zero; "no clear difference" when it does not; "one seed, no spread"
-    without an interval. usable: nothing diverged and the upper end of the interval (the
-    point estimate with one seed) is at most ``margin`` nats worse than the baseline.
+    The absolute errors are compared cell by cell ((rho, batch size)), paired by seed, with
+    ``evidence.difference`` and Holm's correction over the cells (``cell_decisions``); the
+    same for the jitter of the validation curve. Columns: ``diff_vs_baseline``, the mean over
+    cells of the per-cell mean difference of |error| (negative = closer to the truth);
+    ``cells``, ``cells_better``, ``cells_worse``, ``cells_open`` (no difference shown),
+    ``pairs_per_cell``; ``vs_baseline``: "same" when every estimate is within
+    ``same_within`` nats of the baseline's, else "better" / "worse" / "mixed" from the cells
+    where the interval excludes zero, "no difference shown", or "one seed, no spread";
+    ``jitter_vs_baseline`` likewise with "smoother" / "rougher"; ``max_gap``, the largest
+    difference between two paired estimates; ``usable``: nothing diverged, no cell measured
+    worse, and ``diff_vs_baseline`` at most ``margin`` nats.
     """
     keys = ["rho", "batch_size", "seed"]
     base = runs[(runs["loss"] == baseline) & ~runs["diverged"]].set_index(keys)
@@ -331,40 +331,40 @@ def compare(runs: pd.DataFrame, baseline: str = "dv", margin: float = 0.1,
     for loss, g in runs.groupby("loss", sort=False):
         ok = g[~g["diverged"]].set_index(keys)
         common = ok.index.intersection(base.index)
-        cells = paired_cells(runs, loss, baseline, value)
-        d = stratified_difference(cells, level)
-        j = stratified_difference(paired_cells(runs, loss, baseline, "val_jitter", False), level)
-        max_gap = float(cells["max_gap"].max()) if len(cells) else math.nan
-        base_jitter = float(base.loc[common, "val_jitter"].mean()) if len(common) else math.nan
+        gap = (ok.loc[common, value] - base.loc[common, value]).abs()
+        max_gap = float(gap.max()) if len(gap) else math.nan
+        diffs = ((ok.loc[common, value] - ok.loc[common, "true_mi"]).abs()
+                 - (base.loc[common, value] - base.loc[common, "true_mi"]).abs())
+        mean_diff = float(diffs.groupby(level=CELL).mean().mean()) if len(diffs) else math.nan
         if loss == baseline:
-            vs = "baseline"
-        elif not len(cells):
-            vs = "no comparable runs"
-        elif max_gap <= same_within:
-            vs = "same"
-        elif not math.isfinite(d["se"]):
-            vs = "one seed, no spread"
-        elif d["high"] < 0:
-            vs = "better"
-        elif d["low"] > 0:
-            vs = "worse"
+            c = j = {"cells": 0, "lower": 0, "higher": 0, "open": 0, "no_spread": 0, "min_pairs": 0}
+            vs = jit = "baseline"
         else:
-            vs = "no clear difference"
-        worst_case = d["high"] if math.isfinite(d["high"]) else d["mean"]
+            c = cell_counts(cell_decisions(runs, loss, baseline, value, level=level))
+            j = cell_counts(cell_decisions(runs, loss, baseline, "val_jitter", False,
+                                           "validation jitter", level))
+            if not len(common):
+                vs = "no comparable runs"
+            elif max_gap <= same_within:
+                vs = "same"
+            else:
+                vs = counts_word(c, "better", "worse")
+            jit = "same" if vs == "same" else counts_word(j, "smoother", "rougher")
+        base_jitter = float(base.loc[common, "val_jitter"].mean()) if len(common) else math.nan
         diverged = int(g["diverged"].sum())
         rows.append({
             "loss": loss, "runs": len(g), "diverged": diverged,
             "mae": float(ok[value].sub(ok["true_mi"]).abs().mean()) if len(ok) else math.nan,
-            "diff_vs_baseline": d["mean"], "diff_se": d["se"], "diff_low": d["low"],
-            "diff_high": d["high"], "diff_df": d["df"], "cells": d["cells"],
-            "seeds_per_cell": d["min_seeds"],
+            "diff_vs_baseline": mean_diff, "cells": c["cells"], "cells_better": c["lower"],
+            "cells_worse": c["higher"], "cells_open": c["open"], "pairs_per_cell": c["min_pairs"],
             "max_gap": max_gap, "vs_baseline": vs,
             "jitter_ratio": float(ok.loc[common, "val_jitter"].mean()) / base_jitter
             if len(common) and base_jitter > 0 else math.nan,
-            "jitter_diff": j["mean"], "jitter_low": j["low"], "jitter_high": j["high"],
+            "jitter_vs_baseline": jit, "cells_smoother": j["lower"], "cells_rougher": j["higher"],
             "collapsed": int((ok["val_best"] - ok["val_last"] > COLLAPSE).sum()),
             "reached_fraction": float(np.isfinite(ok["steps_val"]).mean()) if len(ok) else 0.0,
             "seconds": float(g["seconds"].mean()),
-            "usable": bool(diverged == 0 and len(cells) > 0 and worst_case <= margin),
+            "usable": bool(diverged == 0 and len(common) > 0 and c["higher"] == 0
+                           and mean_diff <= margin),
         })
     return pd.DataFrame(rows)

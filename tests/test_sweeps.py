@@ -12,10 +12,11 @@ import torch
 from mine_lib import DivergenceError, InputError, TrainConfig
 from mine_lib.bounds import dv_bound
 from mine_lib.estimator import standardize, train_critic
-from mine_lib.experiments import sweeps
+from mine_lib.experiments import evidence, sweeps
 from mine_lib.experiments.sweeps import (
     batch_size_study,
     ema_rate_study,
+    estimates,
     first_step_reaching,
     fmt_mean_sd,
     gaussian_log_ratio,
@@ -24,6 +25,8 @@ from mine_lib.experiments.sweeps import (
     iteration_curves,
     oracle_estimate,
     summarize,
+    tolerance_over,
+    wins_over,
     worst_error,
 )
 from mine_lib.tasks import correlated_gaussian, gaussian_mi
@@ -179,3 +182,30 @@ def test_unknown_method_is_an_input_error():
         gaussian_sweep(["mime"], [0.5], [1], [0], 500, TINY)
     with pytest.raises(InputError):
         gaussian_sweep([], [0.5], [1], [0], 500, TINY)
+
+
+def test_tolerance_over_settings_flips_with_one_setting():
+    good = evidence.tracks_truth([1.0, 1.01, 0.99], 1.0, 0.1)
+    bad = evidence.tracks_truth([2.0, 2.01, 1.99], 1.0, 0.1)
+    one = evidence.tracks_truth([1.0], 1.0, 0.1)
+    assert tolerance_over([("a", good), ("b", good)], "X").kind == "agrees"
+    d = tolerance_over([("a", good), ("b", bad)], "X")
+    assert d.kind == "disagrees" and "outside it at b" in d.sentence
+    assert tolerance_over([("a", one)], "X").status == "one seed, no spread"
+    assert tolerance_over([], "X").kind == "not tested"
+
+
+def test_wins_over_settings():
+    closer = evidence.difference([0.1, 0.11, 0.12], [0.5, 0.52, 0.5], paired=True)
+    further = evidence.difference([0.5, 0.52, 0.5], [0.1, 0.11, 0.12], paired=True)
+    open_ = evidence.difference([0.1, 0.3], [0.2, 0.1], paired=True)
+    assert wins_over([("r1", closer), ("r2", open_)], "X", "A", "B").kind == "agrees"
+    assert wins_over([("r1", further)], "X", "A", "B").kind == "disagrees"
+    assert wins_over([("r1", closer), ("r2", further)], "X", "A", "B").kind == "inconclusive"
+    d = wins_over([("r2", open_)], "X", "A", "B")
+    assert d.kind == "not measurable" and "too few" in d.sentence
+
+
+def test_estimates_keep_diverged_runs_as_nan():
+    table = pd.DataFrame({"method": ["mine"] * 2, "seed": [1, 0], "estimate": [math.nan, 0.5]})
+    assert np.isnan(estimates(table, method="mine")).tolist() == [False, True]

@@ -28,6 +28,7 @@ from ..errors import DivergenceError, InputError
 from ..estimator import MIEstimate, TrainConfig, split_rows, train_critic
 from ..ksg import ksg_mi
 from ..tasks import correlated_gaussian, gaussian_mi
+from . import evidence
 from .theory import gaussian_log_ratio
 
 NEURAL_LOSSES = {"mine": "mine", "mine-f": "mine-f", "dv": "dv"}  # method -> loss name
@@ -180,6 +181,81 @@ def fmt_mean_sd(mean: float, sd: float, n: int, digits: int = 3) -> str:
     if n < 2 or not math.isfinite(sd):
         return f"{mean:.{digits}f} (one seed, no spread)"
     return f"{mean:.{digits}f} ± {sd:.{digits}f}"
+
+
+def estimates(table: pd.DataFrame, **where) -> np.ndarray:
+    """The estimates of the runs matching ``where`` (column=value), ordered by seed; a
+    diverged run gives NaN, so that no verdict hides it."""
+    rows = table
+    for column, value in where.items():
+        rows = rows[rows[column] == value]
+    return rows.sort_values("seed")["estimate"].to_numpy(dtype=float)
+
+
+def tolerance_over(labelled: Sequence[tuple[str, evidence.Decision]], what: str) -> evidence.Decision:
+    """One decision from several ``tracks_truth`` decisions (one per setting, e.g. per rho).
+
+    Disagrees when any setting is outside the tolerance, agrees when every one is inside;
+    otherwise not measurable (or inconclusive on NaN). The sentence names the settings.
+    """
+    if not labelled:
+        return evidence.not_tested(what)
+    groups = {"within": [], "outside": [], "open": []}
+    for label, d in labelled:
+        key = {"within tolerance": "within", "outside tolerance": "outside"}.get(d.status, "open")
+        groups[key].append(label)
+    n = min(d.n for _, d in labelled)
+    parts = [f"within the tolerance at {len(groups['within'])} of {len(labelled)}"]
+    if groups["outside"]:
+        parts.append(f"outside it at {', '.join(groups['outside'])}")
+    if groups["open"]:
+        parts.append(f"this run cannot tell at {', '.join(groups['open'])}")
+    if any(d.status == "nan" for _, d in labelled):
+        kind, status = "inconclusive", "nan"
+    elif groups["outside"]:
+        kind, status = "disagrees", "outside tolerance"
+    elif not groups["open"]:
+        kind, status = "agrees", "within tolerance"
+    else:
+        one = all(d.status == "one seed, no spread" for _, d in labelled)
+        kind, status = "not measurable", "one seed, no spread" if one else "underpowered"
+        if one:
+            parts.append("one seed, no spread")
+    return evidence.Decision(kind, status, f"{what}: {'; '.join(parts)}.", n=n)
+
+
+def wins_over(labelled: Sequence[tuple[str, evidence.Decision]], what: str, a: str, b: str,
+              lower_is_a: bool = True) -> evidence.Decision:
+    """One decision from several ``evidence.difference`` decisions of |error| of ``a`` minus
+    |error| of ``b`` (one per setting, already Holm-corrected): agrees that ``a`` is closer
+    when it is measured closer somewhere and never measured further; disagrees in the
+    opposite case; inconclusive when both happen; else not measurable."""
+    if not labelled:
+        return evidence.not_tested(what)
+    closer = [lab for lab, d in labelled if d.status == "measured" and (d.estimate < 0) == lower_is_a]
+    further = [lab for lab, d in labelled if d.status == "measured" and (d.estimate < 0) != lower_is_a]
+    n = min(d.n for _, d in labelled)
+    parts = [f"{a} is closer to the truth than {b} at {len(closer)} of {len(labelled)}"
+             + (f" ({', '.join(closer)})" if closer else "")]
+    if further:
+        parts.append(f"{b} is closer at {', '.join(further)}")
+    rest = len(labelled) - len(closer) - len(further)
+    if rest:
+        parts.append(f"no difference shown at {rest}")
+    if closer and further:
+        kind, status = "inconclusive", "mixed"
+    elif closer:
+        kind, status = "agrees", "measured"
+    elif further:
+        kind, status = "disagrees", "measured"
+    else:
+        kind = "not measurable"
+        status = ("one seed, no spread" if all(d.status == "one seed, no spread" for _, d in labelled)
+                  else "underpowered")
+        if n <= 2:
+            parts.append(f"{n} seed{'' if n == 1 else 's'} per setting is too few to say there is "
+                         f"no difference")
+    return evidence.Decision(kind, status, f"{what}: {'; '.join(parts)}.", n=n)
 
 
 def worst_error(summary: pd.DataFrame, method: str, dim: int, max_abs_rho: float) -> pd.Series:

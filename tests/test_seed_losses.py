@@ -16,6 +16,7 @@ from mine_lib.experiments.loss_study import (
     compare,
     first_within,
     jitter,
+    report_claim,
     run_study,
     running_mean,
     summarise,
@@ -245,6 +246,18 @@ def test_compare_pairs_within_cells_and_flips_with_the_effect():
     cells = cell_decisions(hand_runs(-0.2), "new")
     assert [(r, b) for r, b, _ in cells] == [(0.1, 64), (0.99, 64)]
     assert all(d.status == "measured" and "Holm" in d.sentence for _, _, d in cells)
+
+
+def test_report_claims_follow_the_comparison():
+    better = compare(hand_runs(-0.2)).set_index("loss")
+    worse = compare(hand_runs(+0.2)).set_index("loss")
+    assert report_claim(better.loc["new"], better.loc["dv"], "accuracy").kind == "agrees"
+    assert report_claim(worse.loc["new"], worse.loc["dv"], "accuracy").kind == "disagrees"
+    # DV never failed: fewer failures cannot be shown
+    stab = report_claim(better.loc["new"], better.loc["dv"], "stability")
+    assert stab.kind == "not measurable" and "never failed" in stab.sentence
+    with pytest.raises(InputError):
+        report_claim(better.loc["new"], better.loc["dv"], "speed")
 
 
 def test_every_loss_is_also_read_out_with_dv():

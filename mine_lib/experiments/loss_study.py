@@ -368,3 +368,74 @@ def compare(runs: pd.DataFrame, baseline: str = "dv", margin: float = 0.1,
                            and mean_diff <= margin),
         })
     return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------- the report's claims
+
+# compare()'s words -> the scorecard's kind and the reason
+ACCURACY = {"better": ("agrees", "measured"), "worse": ("disagrees", "measured"),
+            "mixed": ("inconclusive", "mixed"), "no difference shown": ("not measurable", "underpowered"),
+            "one seed, no spread": ("not measurable", "one seed, no spread"),
+            "same": ("disagrees", "same estimates as the baseline")}
+SMOOTHNESS = {"smoother": ("agrees", "measured"), "rougher": ("disagrees", "measured"),
+              "mixed": ("inconclusive", "mixed"), "no difference shown": ("not measurable", "underpowered"),
+              "one seed, no spread": ("not measurable", "one seed, no spread"),
+              "same": ("disagrees", "same training as the baseline")}
+
+
+def accuracy_text(row) -> str:
+    """One sentence on ``row`` (a row of ``compare``) against the baseline, by cells."""
+    if row["vs_baseline"] == "same":
+        return f"same estimates as DV (largest gap {row['max_gap']:.4f} nats)"
+    if row["vs_baseline"] == "one seed, no spread":
+        return (f"one seed per cell, no spread: mean Δ|error| {row['diff_vs_baseline']:+.3f} nats "
+                f"against DV, no verdict")
+    text = (f"closer to the truth than DV in {row['cells_better']} of {row['cells']} cells, further in "
+            f"{row['cells_worse']}, no difference shown in {row['cells_open']} (mean Δ|error| "
+            f"{row['diff_vs_baseline']:+.3f} nats, {row['pairs_per_cell']} seeds per cell)")
+    if row["cells_open"] and row["pairs_per_cell"] <= 2:
+        text += f"; {row['pairs_per_cell']} seeds per cell are too few to call an open cell no effect"
+    return text
+
+
+def smoothness_text(row) -> str:
+    """One sentence on the jitter of ``row``'s validation curves against the baseline's."""
+    if row["jitter_vs_baseline"] == "same":
+        return "trains exactly like DV"
+    if row["jitter_vs_baseline"] == "one seed, no spread":
+        return f"jitter × {row['jitter_ratio']:.2f} of DV's from one seed per cell, no verdict"
+    return (f"smoother than DV in {row['cells_smoother']} of {row['cells']} cells, rougher in "
+            f"{row['cells_rougher']} (jitter × {row['jitter_ratio']:.2f} of DV's on average)")
+
+
+def stability_decision(row, base_row) -> evidence.Decision:
+    """Fewer divergences and collapses than the baseline? Not measurable when the baseline
+    never failed: there was no instability to remove."""
+    fails, base_fails = int(row["diverged"] + row["collapsed"]), int(base_row["diverged"] + base_row["collapsed"])
+    text = (f"{int(row['diverged'])}/{int(row['runs'])} runs diverged and {int(row['collapsed'])} collapsed "
+            f"(DV: {int(base_row['diverged'])} and {int(base_row['collapsed'])})")
+    if base_fails == 0:
+        return evidence.Decision("not measurable", "the baseline never failed",
+                                 f"{text}: DV never failed in this run, so there was no instability to "
+                                 f"remove.", float(fails), n=int(row["runs"]))
+    kind = "agrees" if fails < base_fails else "disagrees"
+    return evidence.Decision(kind, "counts", f"{text}.", float(fails), n=int(row["runs"]))
+
+
+def report_claim(row, base_row, aspect: str) -> evidence.Decision:
+    """The decision on one of the report's claims about a loss: ``aspect`` is "accuracy"
+    (closer to the truth than DV), "smoothness" (smoother validation curves) or "stability"
+    (fewer divergences and collapses). ``row`` and ``base_row`` are rows of ``compare``."""
+    if aspect == "stability":
+        return stability_decision(row, base_row)
+    if aspect == "accuracy":
+        kind, status = ACCURACY.get(row["vs_baseline"], ("not tested", "not tested in this run"))
+        text = accuracy_text(row)
+    elif aspect == "smoothness":
+        kind, status = SMOOTHNESS.get(row["jitter_vs_baseline"], ("not tested", "not tested in this run"))
+        text = smoothness_text(row)
+    else:
+        raise InputError(f"aspect must be accuracy, smoothness or stability, got {aspect!r}")
+    name = row["loss"] if "loss" in row.index else row.name
+    return evidence.Decision(kind, status, f"{name}: {text}.", float(row["diff_vs_baseline"]),
+                             n=int(row["pairs_per_cell"]))

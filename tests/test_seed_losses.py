@@ -10,6 +10,7 @@ import torch
 from mine_lib import bounds, objectives
 from mine_lib.errors import InputError
 from mine_lib.estimator import TrainConfig, train_critic
+from mine_lib.experiments import evidence
 from mine_lib.experiments.loss_study import (
     StudyConfig,
     cell_decisions,
@@ -224,7 +225,8 @@ def hand_runs(effect: float, seeds=(0, 1, 2), noise=(0.0, 0.003, 0.006)) -> pd.D
         for seed in seeds:
             wiggle = 0.01 * (seed - 1)
             for loss, err in (("dv", base_err + wiggle),
-                              ("new", base_err + wiggle + math.copysign(1.0, base_err) * (effect + noise[seed]))):
+                              ("new", base_err + wiggle
+                               + math.copysign(1.0, base_err) * (effect + noise[seed]))):
                 rows.append({"loss": loss, "rho": rho, "batch_size": 64, "seed": seed,
                              "true_mi": truth, "mi": truth + err, "mi_dv": truth + err,
                              "diverged": False, "val_jitter": 0.1, "val_best": 1.0,
@@ -234,18 +236,30 @@ def hand_runs(effect: float, seeds=(0, 1, 2), noise=(0.0, 0.003, 0.006)) -> pd.D
 
 def test_compare_pairs_within_cells_and_flips_with_the_effect():
     better = compare(hand_runs(-0.2)).set_index("loss").loc["new"]
-    assert better["vs_baseline"] == "better" and better["cells_better"] == 2
-    assert better["cells"] == 2 and better["pairs_per_cell"] == 3 and better["usable"]
+    assert better["vs_baseline"] == "better" and better["diff_high"] < 0 and better["usable"]
+    assert better["cells"] == 2 and better["pairs_per_cell"] == 3
     assert better["diff_vs_baseline"] == pytest.approx(-0.2 + 0.003)
     worse = compare(hand_runs(+0.2)).set_index("loss").loc["new"]
-    assert worse["vs_baseline"] == "worse" and worse["cells_worse"] == 2 and not worse["usable"]
+    assert worse["vs_baseline"] == "worse" and worse["diff_low"] > 0 and not worse["usable"]
     none = compare(hand_runs(0.0, noise=(0.05, -0.05, 0.0))).set_index("loss").loc["new"]
-    assert none["vs_baseline"] == "no difference shown" and none["cells_open"] == 2
+    assert none["vs_baseline"] == "no difference shown"
+    assert none["diff_low"] < 0 < none["diff_high"]
     one = compare(hand_runs(-0.2, seeds=(1,), noise=(0.0, 0.0))).set_index("loss").loc["new"]
     assert one["vs_baseline"] == "one seed, no spread"
     cells = cell_decisions(hand_runs(-0.2), "new")
     assert [(r, b) for r, b, _ in cells] == [(0.1, 64), (0.99, 64)]
     assert all(d.status == "measured" and "Holm" in d.sentence for _, _, d in cells)
+
+
+def test_stratified_error_ignores_the_spread_between_cells():
+    # the effect differs a lot between the cells (-0.4 and -0.05) but is steady within each:
+    # the within-cell interval excludes zero, while one pooled over cells would not
+    runs = pd.concat([hand_runs(-0.4).query("rho == 0.1"), hand_runs(-0.05).query("rho == 0.99")])
+    row = compare(runs).set_index("loss").loc["new"]
+    assert row["vs_baseline"] == "better"
+    pooled = evidence.difference(np.r_[[-0.4] * 3, [-0.05] * 3] + 0.003 * np.r_[0, 1, 2, 0, 1, 2],
+                                 np.zeros(6), paired=True)
+    assert pooled.ci[1] - pooled.ci[0] > row["diff_high"] - row["diff_low"]
 
 
 def test_report_claims_follow_the_comparison():

@@ -80,7 +80,8 @@ def test_one_seed_is_no_spread_not_zero_spread():
     assert math.isnan(s.loc["mine", "sd"]) and s.loc["mine", "n_ok"] == 1
     assert fmt_mean_sd(s.loc["mine", "mean"], s.loc["mine", "sd"], s.loc["mine", "n_ok"]) \
         == "1.000 (one seed, no spread)"
-    assert fmt_mean_sd(s.loc["ksg", "mean"], s.loc["ksg", "sd"], s.loc["ksg", "n_ok"]) == "0.200 ± 0.141"
+    ksg = s.loc["ksg"]
+    assert fmt_mean_sd(ksg["mean"], ksg["sd"], ksg["n_ok"]) == "0.200 ± 0.141"
     assert fmt_mean_sd(math.nan, math.nan, 0).startswith("n/a")
 
 

@@ -7,9 +7,9 @@ Gaussians, each critic trained for a fixed number of steps and read out with its
 Every critic is also read out with the DV bound on the same test rows (``mi_dv``), whatever
 it was trained with, so that the losses are compared with one ruler; MINE-f keeps its own
 f-divergence readout (``mi``) beside it. ``compare`` pairs each loss with the baseline
-within each (rho, batch size) cell, over seeds, and decides with ``evidence.difference``
-(Holm-corrected over the cells); it never pools one standard error over cells whose errors
-differ in size.
+by seed within each (rho, batch size) cell and takes the standard error from the spread
+within the cells only, never one standard error pooled over cells whose errors differ in
+size; ``evidence.from_interval`` decides, Holm-corrected over the losses.
 A run that diverges (``DivergenceError``) is recorded as diverged, never raised.
 
 Layer: the book's experiments. May import the library and other experiment modules;
@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 import torch
+from scipy import stats
 
 from .. import bounds
 from ..errors import DivergenceError, InputError
@@ -293,18 +294,80 @@ def cell_counts(decisions) -> dict:
             "min_pairs": min((d.n for d in ds), default=0)}
 
 
-def counts_word(c: dict, lower: str, higher: str) -> str:
-    """One word for a loss from its cell counts."""
-    if c["cells"] == 0:
-        return "not tested"
-    if c["no_spread"] == c["cells"]:
-        return "one seed, no spread"
-    if c["lower"] and c["higher"]:
-        return "mixed"
-    if c["lower"]:
-        return lower
-    if c["higher"]:
-        return higher
+def paired_by_cell(runs: pd.DataFrame, loss: str, baseline: str = "dv", value: str = "mi_dv",
+                   absolute_error: bool = True) -> pd.DataFrame:
+    """The paired differences (loss minus baseline) per (rho, batch size) cell over seeds:
+    one row per cell with ``n``, ``mean`` and ``sd`` of the differences of |value - truth|
+    (or of ``value`` itself with ``absolute_error=False``)."""
+    keys = CELL + ["seed"]
+
+    def side(name):
+        part = runs[(runs["loss"] == name) & ~runs["diverged"]].set_index(keys)
+        return (part[value] - part["true_mi"]).abs() if absolute_error else part[value]
+
+    a, b = side(loss), side(baseline)
+    common = a.index.intersection(b.index)
+    diffs = (a[common] - b[common]).rename("d").reset_index()
+    if diffs.empty:
+        return pd.DataFrame(columns=CELL + ["n", "mean", "sd"])
+    return (diffs.groupby(CELL).agg(n=("d", "size"), mean=("d", "mean"), sd=("d", "std"))
+            .reset_index())
+
+
+def stratified(cells: pd.DataFrame) -> dict:
+    """The mean over cells of the per-cell mean differences, with the standard error that the
+    seed-to-seed spread within each cell gives (the spread between cells, the effect of rho
+    and batch size, is not noise), its degrees of freedom and two-sided p-value. ``se`` is
+    NaN when a cell has fewer than two seeds."""
+    k = len(cells)
+    if k == 0:
+        return {"mean": math.nan, "se": math.nan, "df": 0, "p": math.nan, "cells": 0, "seeds": 0}
+    mean = float(cells["mean"].mean())
+    seeds = int(cells["n"].min())
+    if seeds < 2:
+        return {"mean": mean, "se": math.nan, "df": 0, "p": math.nan, "cells": k, "seeds": seeds}
+    se = float(math.sqrt((cells["sd"] ** 2 / cells["n"]).sum()) / k)
+    df = int((cells["n"] - 1).sum())
+    p = float(2 * stats.t.sf(abs(mean) / se, df)) if se > 0 else float(mean == 0)
+    return {"mean": mean, "se": se, "df": df, "p": p, "cells": k, "seeds": seeds}
+
+
+def stratified_decisions(parts: dict, names_b: str, what: str, unit: str = "nats",
+                         level: float = 0.95) -> dict:
+    """``evidence.from_interval`` decisions for several stratified differences (loss ->
+    ``stratified`` dict), Holm-corrected over the losses that have an interval: each
+    interval is drawn at the level of its Holm threshold, as ``evidence.holm`` does."""
+    tested = {k: v for k, v in parts.items() if math.isfinite(v["se"]) and math.isfinite(v["p"])}
+    adjusted = dict(zip(tested, evidence.holm_adjust([v["p"] for v in tested.values()])))
+    m, alpha = len(tested), 1 - level
+    out = {}
+    for loss, v in parts.items():
+        how = (f"paired by seed within each of the {v['cells']} (rho, batch) cells, interval "
+               f"from the "
+               f"within-cell spread ({v['df']} degrees of freedom)")
+        if loss not in tested:
+            out[loss] = evidence.from_interval(v["mean"], None, n=min(v["seeds"], 1), how=how,
+                                               names=(loss, names_b), what=what, unit=unit,
+                                               higher_is_better=False)
+            continue
+        adj = adjusted[loss]
+        lev = 1 - (alpha * v["p"] / adj if adj > 0 else alpha / m) if m > 1 else level
+        half = float(stats.t.ppf(0.5 + lev / 2, v["df"]) * v["se"])
+        if m > 1:
+            how += f", Holm-corrected over {m} losses"
+        ci = (v["mean"] - half, v["mean"] + half)
+        out[loss] = evidence.from_interval(v["mean"], ci, n=v["seeds"],
+                                           how=how, names=(loss, names_b), what=what, unit=unit,
+                                           level=lev, higher_is_better=False, p=adj)
+    return out
+
+
+def word(decision: evidence.Decision, lower: str, higher: str) -> str:
+    """The word of a stratified decision: ``lower`` / ``higher`` when measured, else why not."""
+    if decision.status == "measured":
+        return lower if decision.estimate < 0 else higher
+    if decision.status in ("one seed, no spread", "nan", "not tested in this run"):
+        return decision.status
     return "no difference shown"
 
 
@@ -313,59 +376,67 @@ def compare(runs: pd.DataFrame, baseline: str = "dv", margin: float = 0.1,
     """Per loss, against ``baseline`` on the same data and seeds (diverged runs left out),
     every critic read with ``value`` (default: the DV readout, one bound for every loss).
 
-    The absolute errors are compared cell by cell ((rho, batch size)), paired by seed, with
-    ``evidence.difference`` and Holm's correction over the cells (``cell_decisions``); the
-    same for the jitter of the validation curve. Columns: ``diff_vs_baseline``, the mean over
-    cells of the per-cell mean difference of |error| (negative = closer to the truth);
-    ``cells``, ``cells_better``, ``cells_worse``, ``cells_open`` (no difference shown),
-    ``pairs_per_cell``; ``vs_baseline``: "same" when every estimate is within
-    ``same_within`` nats of the baseline's, else "better" / "worse" / "mixed" from the cells
-    where the interval excludes zero, "no difference shown", or "one seed, no spread";
-    ``jitter_vs_baseline`` likewise with "smoother" / "rougher"; ``max_gap``, the largest
-    difference between two paired estimates; ``usable``: nothing diverged, no cell measured
+    The difference of absolute errors (loss minus baseline; negative = closer to the truth)
+    is paired by seed within each (rho, batch size) cell; ``diff_vs_baseline`` is its mean
+    over cells and the interval comes from the within-cell spread only (``stratified``),
+    decided by ``evidence.from_interval`` with Holm's correction over the losses
+    (``accuracy``: the Decision; ``diff_low``, ``diff_high``). The jitter of the validation
+    curves is compared the same way (``smoothness``). ``vs_baseline``: "same" when every
+    estimate is within ``same_within`` nats of the baseline's, else "better" / "worse" when
+    the interval excludes zero, "no difference shown", or "one seed, no spread";
+    ``jitter_vs_baseline`` likewise with "smoother" / "rougher". ``max_gap``: the largest
+    difference between two paired estimates. ``usable``: nothing diverged, not measurably
     worse, and ``diff_vs_baseline`` at most ``margin`` nats.
     """
     keys = ["rho", "batch_size", "seed"]
     base = runs[(runs["loss"] == baseline) & ~runs["diverged"]].set_index(keys)
+    losses = [loss for loss in runs["loss"].unique() if loss != baseline]
+    gaps, acc, jit = {}, {}, {}
+    for loss in losses:
+        ok = runs[(runs["loss"] == loss) & ~runs["diverged"]].set_index(keys)
+        common = ok.index.intersection(base.index)
+        gap = (ok.loc[common, value] - base.loc[common, value]).abs()
+        gaps[loss] = float(gap.max()) if len(common) else math.nan
+        acc[loss] = stratified(paired_by_cell(runs, loss, baseline, value))
+        jit[loss] = stratified(paired_by_cell(runs, loss, baseline, "val_jitter", False))
+    same = {loss for loss in losses if gaps[loss] <= same_within}
+    acc_d = stratified_decisions({k: v for k, v in acc.items() if k not in same}, baseline,
+                                 "|error|", level=level)
+    jit_d = stratified_decisions({k: v for k, v in jit.items() if k not in same}, baseline,
+                                 "validation jitter", level=level)
     rows = []
     for loss, g in runs.groupby("loss", sort=False):
         ok = g[~g["diverged"]].set_index(keys)
         common = ok.index.intersection(base.index)
-        gap = (ok.loc[common, value] - base.loc[common, value]).abs()
-        max_gap = float(gap.max()) if len(gap) else math.nan
-        diffs = ((ok.loc[common, value] - ok.loc[common, "true_mi"]).abs()
-                 - (base.loc[common, value] - base.loc[common, "true_mi"]).abs())
-        mean_diff = float(diffs.groupby(level=CELL).mean().mean()) if len(diffs) else math.nan
-        if loss == baseline:
-            c = j = {"cells": 0, "lower": 0, "higher": 0, "open": 0, "no_spread": 0, "min_pairs": 0}
-            vs = jit = "baseline"
-        else:
-            c = cell_counts(cell_decisions(runs, loss, baseline, value, level=level))
-            j = cell_counts(cell_decisions(runs, loss, baseline, "val_jitter", False,
-                                           "validation jitter", level))
-            if not len(common):
-                vs = "no comparable runs"
-            elif max_gap <= same_within:
-                vs = "same"
-            else:
-                vs = counts_word(c, "better", "worse")
-            jit = "same" if vs == "same" else counts_word(j, "smoother", "rougher")
         base_jitter = float(base.loc[common, "val_jitter"].mean()) if len(common) else math.nan
+        d = acc_d.get(loss)
+        if loss == baseline:
+            vs = jw = "baseline"
+        elif not len(common):
+            vs = jw = "no comparable runs"
+        elif loss in same:
+            vs = jw = "same"
+        else:
+            vs, jw = word(d, "better", "worse"), word(jit_d[loss], "smoother", "rougher")
         diverged = int(g["diverged"].sum())
+        stat = acc.get(loss, {"mean": 0.0, "cells": 0, "seeds": 0})
         rows.append({
             "loss": loss, "runs": len(g), "diverged": diverged,
             "mae": float(ok[value].sub(ok["true_mi"]).abs().mean()) if len(ok) else math.nan,
-            "diff_vs_baseline": mean_diff, "cells": c["cells"], "cells_better": c["lower"],
-            "cells_worse": c["higher"], "cells_open": c["open"], "pairs_per_cell": c["min_pairs"],
-            "max_gap": max_gap, "vs_baseline": vs,
+            "diff_vs_baseline": stat["mean"] if loss != baseline else 0.0,
+            "diff_low": d.ci[0] if d is not None and d.ci else math.nan,
+            "diff_high": d.ci[1] if d is not None and d.ci else math.nan,
+            "cells": stat["cells"], "pairs_per_cell": stat["seeds"],
+            "accuracy": d, "smoothness": jit_d.get(loss),
+            "max_gap": gaps.get(loss, 0.0), "vs_baseline": vs,
             "jitter_ratio": float(ok.loc[common, "val_jitter"].mean()) / base_jitter
             if len(common) and base_jitter > 0 else math.nan,
-            "jitter_vs_baseline": jit, "cells_smoother": j["lower"], "cells_rougher": j["higher"],
+            "jitter_vs_baseline": jw,
             "collapsed": int((ok["val_best"] - ok["val_last"] > COLLAPSE).sum()),
             "reached_fraction": float(np.isfinite(ok["steps_val"]).mean()) if len(ok) else 0.0,
             "seconds": float(g["seconds"].mean()),
-            "usable": bool(diverged == 0 and len(common) > 0 and c["higher"] == 0
-                           and mean_diff <= margin),
+            "usable": bool(diverged == 0 and len(common) > 0 and vs != "worse"
+                           and stat["mean"] <= margin),
         })
     return pd.DataFrame(rows)
 
@@ -374,50 +445,44 @@ def compare(runs: pd.DataFrame, baseline: str = "dv", margin: float = 0.1,
 
 # compare()'s words -> the scorecard's kind and the reason
 ACCURACY = {"better": ("agrees", "measured"), "worse": ("disagrees", "measured"),
-            "mixed": ("inconclusive", "mixed"), "no difference shown": ("not measurable", "underpowered"),
+            "no difference shown": ("not measurable", "underpowered"),
             "one seed, no spread": ("not measurable", "one seed, no spread"),
             "same": ("disagrees", "same estimates as the baseline")}
 SMOOTHNESS = {"smoother": ("agrees", "measured"), "rougher": ("disagrees", "measured"),
-              "mixed": ("inconclusive", "mixed"), "no difference shown": ("not measurable", "underpowered"),
+              "no difference shown": ("not measurable", "underpowered"),
               "one seed, no spread": ("not measurable", "one seed, no spread"),
               "same": ("disagrees", "same training as the baseline")}
 
 
 def accuracy_text(row) -> str:
-    """One sentence on ``row`` (a row of ``compare``) against the baseline, by cells."""
+    """One sentence on ``row`` (a row of ``compare``) against the baseline."""
     if row["vs_baseline"] == "same":
         return f"same estimates as DV (largest gap {row['max_gap']:.4f} nats)"
-    if row["vs_baseline"] == "one seed, no spread":
-        return (f"one seed per cell, no spread: mean Δ|error| {row['diff_vs_baseline']:+.3f} nats "
-                f"against DV, no verdict")
-    text = (f"closer to the truth than DV in {row['cells_better']} of {row['cells']} cells, further in "
-            f"{row['cells_worse']}, no difference shown in {row['cells_open']} (mean Δ|error| "
-            f"{row['diff_vs_baseline']:+.3f} nats, {row['pairs_per_cell']} seeds per cell)")
-    if row["cells_open"] and row["pairs_per_cell"] <= 2:
-        text += f"; {row['pairs_per_cell']} seeds per cell are too few to call an open cell no effect"
-    return text
+    if row["vs_baseline"] == "baseline":
+        return "the baseline"
+    return row["accuracy"].sentence
 
 
 def smoothness_text(row) -> str:
     """One sentence on the jitter of ``row``'s validation curves against the baseline's."""
     if row["jitter_vs_baseline"] == "same":
         return "trains exactly like DV"
-    if row["jitter_vs_baseline"] == "one seed, no spread":
-        return f"jitter × {row['jitter_ratio']:.2f} of DV's from one seed per cell, no verdict"
-    return (f"smoother than DV in {row['cells_smoother']} of {row['cells']} cells, rougher in "
-            f"{row['cells_rougher']} (jitter × {row['jitter_ratio']:.2f} of DV's on average)")
+    ratio = f"jitter × {row['jitter_ratio']:.2f} of DV's on average"
+    return f"{row['smoothness'].sentence[:-1]} ({ratio})."
 
 
 def stability_decision(row, base_row) -> evidence.Decision:
     """Fewer divergences and collapses than the baseline? Not measurable when the baseline
     never failed: there was no instability to remove."""
-    fails, base_fails = int(row["diverged"] + row["collapsed"]), int(base_row["diverged"] + base_row["collapsed"])
-    text = (f"{int(row['diverged'])}/{int(row['runs'])} runs diverged and {int(row['collapsed'])} collapsed "
+    fails = int(row["diverged"] + row["collapsed"])
+    base_fails = int(base_row["diverged"] + base_row["collapsed"])
+    text = (f"{int(row['diverged'])}/{int(row['runs'])} runs diverged and "
+            f"{int(row['collapsed'])} collapsed "
             f"(DV: {int(base_row['diverged'])} and {int(base_row['collapsed'])})")
     if base_fails == 0:
         return evidence.Decision("not measurable", "the baseline never failed",
-                                 f"{text}: DV never failed in this run, so there was no instability to "
-                                 f"remove.", float(fails), n=int(row["runs"]))
+                                 f"{text}: DV never failed in this run, so there was no "
+                                 f"instability to remove.", float(fails), n=int(row["runs"]))
     kind = "agrees" if fails < base_fails else "disagrees"
     return evidence.Decision(kind, "counts", f"{text}.", float(fails), n=int(row["runs"]))
 
@@ -432,10 +497,10 @@ def report_claim(row, base_row, aspect: str) -> evidence.Decision:
         kind, status = ACCURACY.get(row["vs_baseline"], ("not tested", "not tested in this run"))
         text = accuracy_text(row)
     elif aspect == "smoothness":
-        kind, status = SMOOTHNESS.get(row["jitter_vs_baseline"], ("not tested", "not tested in this run"))
+        kind, status = SMOOTHNESS.get(row["jitter_vs_baseline"],
+                                      ("not tested", "not tested in this run"))
         text = smoothness_text(row)
     else:
         raise InputError(f"aspect must be accuracy, smoothness or stability, got {aspect!r}")
-    name = row["loss"] if "loss" in row.index else row.name
-    return evidence.Decision(kind, status, f"{name}: {text}.", float(row["diff_vs_baseline"]),
+    return evidence.Decision(kind, status, text, float(row["diff_vs_baseline"]),
                              n=int(row["pairs_per_cell"]))

@@ -192,7 +192,8 @@ def estimates(table: pd.DataFrame, **where) -> np.ndarray:
     return rows.sort_values("seed")["estimate"].to_numpy(dtype=float)
 
 
-def tolerance_over(labelled: Sequence[tuple[str, evidence.Decision]], what: str) -> evidence.Decision:
+def tolerance_over(labelled: Sequence[tuple[str, evidence.Decision]],
+                   what: str) -> evidence.Decision:
     """One decision from several ``tracks_truth`` decisions (one per setting, e.g. per rho).
 
     Disagrees when any setting is outside the tolerance, agrees when every one is inside;
@@ -232,8 +233,10 @@ def wins_over(labelled: Sequence[tuple[str, evidence.Decision]], what: str, a: s
     opposite case; inconclusive when both happen; else not measurable."""
     if not labelled:
         return evidence.not_tested(what)
-    closer = [lab for lab, d in labelled if d.status == "measured" and (d.estimate < 0) == lower_is_a]
-    further = [lab for lab, d in labelled if d.status == "measured" and (d.estimate < 0) != lower_is_a]
+    measured = [(lab, (d.estimate < 0) == lower_is_a) for lab, d in labelled
+                if d.status == "measured"]
+    closer = [lab for lab, a_closer in measured if a_closer]
+    further = [lab for lab, a_closer in measured if not a_closer]
     n = min(d.n for _, d in labelled)
     parts = [f"{a} is closer to the truth than {b} at {len(closer)} of {len(labelled)}"
              + (f" ({', '.join(closer)})" if closer else "")]
@@ -250,8 +253,8 @@ def wins_over(labelled: Sequence[tuple[str, evidence.Decision]], what: str, a: s
         kind, status = "disagrees", "measured"
     else:
         kind = "not measurable"
-        status = ("one seed, no spread" if all(d.status == "one seed, no spread" for _, d in labelled)
-                  else "underpowered")
+        one = all(d.status == "one seed, no spread" for _, d in labelled)
+        status = "one seed, no spread" if one else "underpowered"
         if n <= 2:
             parts.append(f"{n} seed{'' if n == 1 else 's'} per setting is too few to say there is "
                          f"no difference")

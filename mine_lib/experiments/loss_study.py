@@ -400,9 +400,10 @@ def compare(runs: pd.DataFrame, baseline: str = "dv", margin: float = 0.1,
         acc[loss] = stratified(paired_by_cell(runs, loss, baseline, value))
         jit[loss] = stratified(paired_by_cell(runs, loss, baseline, "val_jitter", False))
     same = {loss for loss in losses if gaps[loss] <= same_within}
-    acc_d = stratified_decisions({k: v for k, v in acc.items() if k not in same}, baseline,
+    shown = baseline.upper() if baseline in ("dv", "mine") else baseline
+    acc_d = stratified_decisions({k: v for k, v in acc.items() if k not in same}, shown,
                                  "|error|", level=level)
-    jit_d = stratified_decisions({k: v for k, v in jit.items() if k not in same}, baseline,
+    jit_d = stratified_decisions({k: v for k, v in jit.items() if k not in same}, shown,
                                  "validation jitter", level=level)
     rows = []
     for loss, g in runs.groupby("loss", sort=False):

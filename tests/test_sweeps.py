@@ -18,6 +18,7 @@ from mine_lib.experiments.sweeps import (
     ema_rate_study,
     estimates,
     first_step_reaching,
+    fmt_cell,
     fmt_mean_sd,
     gaussian_log_ratio,
     gaussian_sweep,
@@ -83,6 +84,9 @@ def test_one_seed_is_no_spread_not_zero_spread():
     ksg = s.loc["ksg"]
     assert fmt_mean_sd(ksg["mean"], ksg["sd"], ksg["n_ok"]) == "0.200 ± 0.141"
     assert fmt_mean_sd(math.nan, math.nan, 0).startswith("n/a")
+    assert fmt_cell([0.1, 0.3]) == "0.200 ± 0.141"
+    assert fmt_cell([0.5]) == "0.500 (one seed, no spread)"
+    assert fmt_cell([0.5, math.nan]) == "0.500 (one seed, no spread); 1 of 2 diverged"
 
 
 def test_worst_error_respects_the_rho_limit():

@@ -174,6 +174,17 @@ def summarize(table: pd.DataFrame, by: Sequence[str] = ("method", "dim", "rho"))
     return out.reset_index()
 
 
+def fmt_cell(values, digits: int = 3) -> str:
+    """A table cell for one value per seed: "0.812 ± 0.030" (the caption says over what),
+    "0.812 (one seed, no spread)", and how many runs diverged (NaN) when any did."""
+    v = np.asarray(values, dtype=float)
+    ok = v[np.isfinite(v)]
+    text = fmt_mean_sd(float(ok.mean()) if ok.size else math.nan,
+                       float(ok.std(ddof=1)) if ok.size > 1 else math.nan, int(ok.size), digits)
+    lost = int(v.size - ok.size)
+    return text if not lost else f"{text}; {lost} of {v.size} diverged"
+
+
 def fmt_mean_sd(mean: float, sd: float, n: int, digits: int = 3) -> str:
     """"0.812 ± 0.030" over n >= 2 runs; one run says it has no spread, none says n/a."""
     if n < 1 or not math.isfinite(mean):

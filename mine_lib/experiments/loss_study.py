@@ -455,21 +455,54 @@ SMOOTHNESS = {"smoother": ("agrees", "measured"), "rougher": ("disagrees", "meas
               "same": ("disagrees", "same training as the baseline")}
 
 
+def interval_text(d: evidence.Decision) -> str:
+    """'+0.052 nats, 97.1% CI -0.187 to +0.292' (the level is Holm's where corrected)."""
+    if d.ci is None:
+        return f"{d.estimate:+.3f} nats, one seed, no spread"
+    return f"{d.estimate:+.3f} nats, {d.level:.1%} CI {d.ci[0]:+.3f} to {d.ci[1]:+.3f}"
+
+
+def decision_word(row, aspect: str = "accuracy") -> str:
+    """The table's word for ``row`` against the baseline: better / worse (smoother /
+    rougher), no difference shown (underpowered when there are too few seeds), ..."""
+    w = row["vs_baseline"] if aspect == "accuracy" else row["jitter_vs_baseline"]
+    d = row[aspect]
+    if w == "no difference shown" and d is not None and d.status == "underpowered":
+        return "no difference shown (underpowered)"
+    return w
+
+
 def accuracy_text(row) -> str:
-    """One sentence on ``row`` (a row of ``compare``) against the baseline."""
-    if row["vs_baseline"] == "same":
+    """One short sentence on ``row`` (a row of ``compare``) against the baseline."""
+    w = row["vs_baseline"]
+    if w == "same":
         return f"same estimates as DV (largest gap {row['max_gap']:.4f} nats)"
-    if row["vs_baseline"] == "baseline":
+    if w == "baseline":
         return "the baseline"
-    return row["accuracy"].sentence
+    d = row["accuracy"]
+    if w in ("better", "worse"):
+        side = "closer to" if w == "better" else "further from"
+        return f"measurably {side} the truth than DV (Δ|error| {interval_text(d)})"
+    if w == "one seed, no spread":
+        return f"Δ|error| against DV {d.estimate:+.3f} nats from one seed, no spread: no verdict"
+    tail = "; too few seeds to call it no effect" if d.status == "underpowered" else ""
+    return f"no difference from DV shown (Δ|error| {interval_text(d)}){tail}"
 
 
 def smoothness_text(row) -> str:
-    """One sentence on the jitter of ``row``'s validation curves against the baseline's."""
-    if row["jitter_vs_baseline"] == "same":
+    """One short sentence on the jitter of ``row``'s validation curves against DV's."""
+    w = row["jitter_vs_baseline"]
+    if w == "same":
         return "trains exactly like DV"
-    ratio = f"jitter × {row['jitter_ratio']:.2f} of DV's on average"
-    return f"{row['smoothness'].sentence[:-1]} ({ratio})."
+    d = row["smoothness"]
+    ratio = f"jitter × {row['jitter_ratio']:.2f} of DV's"
+    if w in ("smoother", "rougher"):
+        return f"measurably {w} than DV ({ratio}; Δ jitter {interval_text(d)})"
+    if w == "one seed, no spread":
+        return f"{ratio} from one seed, no spread: no verdict"
+    tail = "; too few seeds to call it no effect" if d.status == "underpowered" else ""
+    return (f"no difference in smoothness from DV shown ({ratio}; Δ jitter {interval_text(d)})"
+            f"{tail}")
 
 
 def stability_decision(row, base_row) -> evidence.Decision:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pandas as pd
 import pytest
 from scipy.integrate import quad
 from scipy.special import ndtr
@@ -18,8 +17,6 @@ from mine_lib.experiments.equitability import (
     output_entropy,
     sample,
     small_noise_limit,
-    spread_across_functions,
-    tracks_truth,
     true_mi,
     y_grid,
 )
@@ -163,17 +160,3 @@ def test_study_with_mine_on_a_moderate_setting():
     assert abs(row.loc["mine", "estimate"] - truth) < 0.1
     assert abs(row.loc["ksg", "estimate"] - truth) < 0.06
     assert math.isnan(row.loc["ksg", "oracle"]) and abs(row.loc["mine", "oracle"] - truth) < 0.1
-
-
-def test_tracks_truth_and_spread_by_hand():
-    summary = pd.DataFrame({"method": ["mine"] * 4, "f": ["x", "x^3", "x", "x^3"],
-                            "sigma": [0.1, 0.1, 1.0, 1.0], "true_mi": [1.6, 1.2, 0.14, 0.07],
-                            "mean": [1.5, 1.0, 0.10, 0.06]})
-    # allowed error: max(0.05, 10 % of the truth) -> 0.16, 0.12, 0.05, 0.05
-    assert list(tracks_truth(summary)) == [True, False, True, True]
-    spread = spread_across_functions(summary, "mine").set_index("sigma")
-    assert spread.loc[0.1, "truth_range"] == pytest.approx(0.4)
-    assert spread.loc[0.1, "estimate_range"] == pytest.approx(0.5)
-    assert spread.loc[1.0, "estimate_range"] == pytest.approx(0.04)
-    with pytest.raises(InputError):
-        spread_across_functions(summary, "ksg")

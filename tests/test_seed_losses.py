@@ -3,17 +3,21 @@
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
 from mine_lib import bounds, objectives
 from mine_lib.errors import InputError
 from mine_lib.estimator import TrainConfig, train_critic
+from mine_lib.experiments import evidence
 from mine_lib.experiments.loss_study import (
     StudyConfig,
+    cell_decisions,
     compare,
     first_within,
     jitter,
+    report_claim,
     run_study,
     running_mean,
     summarise,
@@ -211,6 +215,72 @@ def test_study_table_counts_divergence_without_crashing(monkeypatch):
     assert not verdicts.loc["exploding", "usable"]
     assert verdicts.loc["noise", "vs_baseline"] == "same"
     assert verdicts.loc["noise", "max_gap"] == 0.0
+
+
+def hand_runs(effect: float, seeds=(0, 1, 2), noise=(0.0, 0.003, 0.006)) -> pd.DataFrame:
+    """Two cells with very different error sizes; 'new' differs from 'dv' by ``effect``
+    nats of |error| in every cell, plus ``noise[seed]``."""
+    rows = []
+    for rho, truth, base_err in ((0.1, 0.02, 0.5), (0.99, 5.9, -2.0)):
+        for seed in seeds:
+            wiggle = 0.01 * (seed - 1)
+            for loss, err in (("dv", base_err + wiggle),
+                              ("new", base_err + wiggle
+                               + math.copysign(1.0, base_err) * (effect + noise[seed]))):
+                rows.append({"loss": loss, "rho": rho, "batch_size": 64, "seed": seed,
+                             "true_mi": truth, "mi": truth + err, "mi_dv": truth + err,
+                             "diverged": False, "val_jitter": 0.1, "val_best": 1.0,
+                             "val_last": 1.0, "steps_val": 10.0, "seconds": 1.0})
+    return pd.DataFrame(rows)
+
+
+def test_compare_pairs_within_cells_and_flips_with_the_effect():
+    better = compare(hand_runs(-0.2)).set_index("loss").loc["new"]
+    assert better["vs_baseline"] == "better" and better["diff_high"] < 0 and better["usable"]
+    assert better["cells"] == 2 and better["pairs_per_cell"] == 3
+    assert better["diff_vs_baseline"] == pytest.approx(-0.2 + 0.003)
+    worse = compare(hand_runs(+0.2)).set_index("loss").loc["new"]
+    assert worse["vs_baseline"] == "worse" and worse["diff_low"] > 0 and not worse["usable"]
+    none = compare(hand_runs(0.0, noise=(0.05, -0.05, 0.0))).set_index("loss").loc["new"]
+    assert none["vs_baseline"] == "no difference shown"
+    assert none["diff_low"] < 0 < none["diff_high"]
+    one = compare(hand_runs(-0.2, seeds=(1,), noise=(0.0, 0.0))).set_index("loss").loc["new"]
+    assert one["vs_baseline"] == "one seed, no spread"
+    cells = cell_decisions(hand_runs(-0.2), "new")
+    assert [(r, b) for r, b, _ in cells] == [(0.1, 64), (0.99, 64)]
+    assert all(d.status == "measured" and "Holm" in d.sentence for _, _, d in cells)
+
+
+def test_stratified_error_ignores_the_spread_between_cells():
+    # the effect differs a lot between the cells (-0.4 and -0.05) but is steady within each:
+    # the within-cell interval excludes zero, while one pooled over cells would not
+    runs = pd.concat([hand_runs(-0.4).query("rho == 0.1"), hand_runs(-0.05).query("rho == 0.99")])
+    row = compare(runs).set_index("loss").loc["new"]
+    assert row["vs_baseline"] == "better"
+    pooled = evidence.difference(np.r_[[-0.4] * 3, [-0.05] * 3] + 0.003 * np.r_[0, 1, 2, 0, 1, 2],
+                                 np.zeros(6), paired=True)
+    assert pooled.ci[1] - pooled.ci[0] > row["diff_high"] - row["diff_low"]
+
+
+def test_report_claims_follow_the_comparison():
+    better = compare(hand_runs(-0.2)).set_index("loss")
+    worse = compare(hand_runs(+0.2)).set_index("loss")
+    assert report_claim(better.loc["new"], better.loc["dv"], "accuracy").kind == "agrees"
+    assert report_claim(worse.loc["new"], worse.loc["dv"], "accuracy").kind == "disagrees"
+    # DV never failed: fewer failures cannot be shown
+    stab = report_claim(better.loc["new"], better.loc["dv"], "stability")
+    assert stab.kind == "not measurable" and "never failed" in stab.sentence
+    with pytest.raises(InputError):
+        report_claim(better.loc["new"], better.loc["dv"], "speed")
+
+
+def test_every_loss_is_also_read_out_with_dv():
+    cfg = StudyConfig(losses=("dv", "mine-f"), rhos=(0.5,), batch_sizes=(32,), seeds=(0,),
+                      n_samples=400, steps=30, eval_every=10, hidden=(16,), n_eval=256)
+    runs = run_study(cfg).runs.set_index("loss")
+    assert runs.loc["dv", "mi_dv"] == pytest.approx(runs.loc["dv", "mi"], abs=1e-6)
+    # the same critic, the same rows: DV can only read higher than the f-divergence bound
+    assert runs.loc["mine-f", "mi_dv"] >= runs.loc["mine-f", "mi"] - 1e-6
 
 
 def test_study_config_is_checked():

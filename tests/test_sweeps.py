@@ -12,17 +12,22 @@ import torch
 from mine_lib import DivergenceError, InputError, TrainConfig
 from mine_lib.bounds import dv_bound
 from mine_lib.estimator import standardize, train_critic
-from mine_lib.experiments import sweeps
+from mine_lib.experiments import evidence, sweeps
 from mine_lib.experiments.sweeps import (
     batch_size_study,
     ema_rate_study,
+    estimates,
     first_step_reaching,
+    fmt_cell,
+    fmt_mean_sd,
     gaussian_log_ratio,
     gaussian_sweep,
     held_out_rows,
     iteration_curves,
     oracle_estimate,
     summarize,
+    tolerance_over,
+    wins_over,
     worst_error,
 )
 from mine_lib.tasks import correlated_gaussian, gaussian_mi
@@ -67,6 +72,21 @@ def test_summarize_by_hand():
     assert s.loc["mine", "n_runs"] == 3 and s.loc["mine", "n_diverged"] == 1
     assert s.loc["mine", "bias"] == pytest.approx(0.9)
     assert s.loc["ksg", "mean"] == pytest.approx(0.2) and s.loc["ksg", "bias"] == pytest.approx(0.0)
+
+
+def test_one_seed_is_no_spread_not_zero_spread():
+    table = pd.DataFrame({"method": ["mine", "ksg", "ksg"], "dim": [1] * 3, "rho": [0.5] * 3,
+                          "true_mi": [0.2] * 3, "estimate": [1.0, 0.1, 0.3], "status": ["ok"] * 3})
+    s = summarize(table).set_index("method")
+    assert math.isnan(s.loc["mine", "sd"]) and s.loc["mine", "n_ok"] == 1
+    assert fmt_mean_sd(s.loc["mine", "mean"], s.loc["mine", "sd"], s.loc["mine", "n_ok"]) \
+        == "1.000 (one seed, no spread)"
+    ksg = s.loc["ksg"]
+    assert fmt_mean_sd(ksg["mean"], ksg["sd"], ksg["n_ok"]) == "0.200 ± 0.141"
+    assert fmt_mean_sd(math.nan, math.nan, 0).startswith("n/a")
+    assert fmt_cell([0.1, 0.3]) == "0.200 ± 0.141"
+    assert fmt_cell([0.5]) == "0.500 (one seed, no spread)"
+    assert fmt_cell([0.5, math.nan]) == "0.500 (one seed, no spread); 1 of 2 diverged"
 
 
 def test_worst_error_respects_the_rho_limit():
@@ -167,3 +187,30 @@ def test_unknown_method_is_an_input_error():
         gaussian_sweep(["mime"], [0.5], [1], [0], 500, TINY)
     with pytest.raises(InputError):
         gaussian_sweep([], [0.5], [1], [0], 500, TINY)
+
+
+def test_tolerance_over_settings_flips_with_one_setting():
+    good = evidence.tracks_truth([1.0, 1.01, 0.99], 1.0, 0.1)
+    bad = evidence.tracks_truth([2.0, 2.01, 1.99], 1.0, 0.1)
+    one = evidence.tracks_truth([1.0], 1.0, 0.1)
+    assert tolerance_over([("a", good), ("b", good)], "X").kind == "agrees"
+    d = tolerance_over([("a", good), ("b", bad)], "X")
+    assert d.kind == "disagrees" and "outside it at b" in d.sentence
+    assert tolerance_over([("a", one)], "X").status == "one seed, no spread"
+    assert tolerance_over([], "X").kind == "not tested"
+
+
+def test_wins_over_settings():
+    closer = evidence.difference([0.1, 0.11, 0.12], [0.5, 0.52, 0.5], paired=True)
+    further = evidence.difference([0.5, 0.52, 0.5], [0.1, 0.11, 0.12], paired=True)
+    open_ = evidence.difference([0.1, 0.3], [0.2, 0.1], paired=True)
+    assert wins_over([("r1", closer), ("r2", open_)], "X", "A", "B").kind == "agrees"
+    assert wins_over([("r1", further)], "X", "A", "B").kind == "disagrees"
+    assert wins_over([("r1", closer), ("r2", further)], "X", "A", "B").kind == "inconclusive"
+    d = wins_over([("r2", open_)], "X", "A", "B")
+    assert d.kind == "not measurable" and "too few" in d.sentence
+
+
+def test_estimates_keep_diverged_runs_as_nan():
+    table = pd.DataFrame({"method": ["mine"] * 2, "seed": [1, 0], "estimate": [math.nan, 0.5]})
+    assert np.isnan(estimates(table, method="mine")).tolist() == [False, True]

@@ -227,25 +227,3 @@ def equitability_study(functions: Sequence[str], sigmas: Sequence[float], seeds:
     table = pd.DataFrame(rows)
     table["error"] = table["estimate"] - table["true_mi"]
     return table
-
-
-def tracks_truth(summary: pd.DataFrame, abs_tol: float = 0.05, rel_tol: float = 0.10) -> pd.Series:
-    """True where the mean estimate lies within max(abs_tol, rel_tol * truth) of the truth."""
-    allowed = np.maximum(abs_tol, rel_tol * summary["true_mi"].abs())
-    return (summary["mean"] - summary["true_mi"]).abs() <= allowed
-
-
-def spread_across_functions(summary: pd.DataFrame, method: str) -> pd.DataFrame:
-    """Per sigma: the range over f of the true MI and of the mean estimate of ``method``.
-
-    Equal ranges mean the estimator separates the functions exactly as the truth does; an
-    estimator that ignored f would show an estimate range near zero.
-    """
-    rows = summary[summary["method"] == method]
-    if rows.empty:
-        raise InputError(f"no rows for method {method!r}")
-    grouped = rows.groupby("sigma")
-    return pd.DataFrame({
-        "truth_range": grouped["true_mi"].max() - grouped["true_mi"].min(),
-        "estimate_range": grouped["mean"].max() - grouped["mean"].min(),
-    }).reset_index()

@@ -28,6 +28,7 @@ from ..errors import DivergenceError, InputError
 from ..estimator import MIEstimate, TrainConfig, split_rows, train_critic
 from ..ksg import ksg_mi
 from ..tasks import correlated_gaussian, gaussian_mi
+from . import evidence
 from .theory import gaussian_log_ratio
 
 NEURAL_LOSSES = {"mine": "mine", "mine-f": "mine-f", "dv": "dv"}  # method -> loss name
@@ -151,7 +152,9 @@ def gaussian_sweep(methods: Sequence[str], rhos: Sequence[float], dims: Sequence
 def summarize(table: pd.DataFrame, by: Sequence[str] = ("method", "dim", "rho")) -> pd.DataFrame:
     """Mean, standard deviation and mean error of the estimates per group.
 
-    Diverged runs are counted (``n_diverged``) and left out of the mean.
+    Diverged runs are counted (``n_diverged``) and left out of the mean. ``n_ok`` counts the
+    runs behind the mean; with fewer than two of them ``sd`` is NaN (one seed has no spread,
+    which is not a spread of zero: see ``fmt_mean_sd``).
     """
     by = list(by)
     ok = table[table["status"] == "ok"]
@@ -161,13 +164,112 @@ def summarize(table: pd.DataFrame, by: Sequence[str] = ("method", "dim", "rho"))
         "mean": grouped["estimate"].mean(),
         "sd": grouped["estimate"].std(ddof=1),
         "n_runs": table.groupby(by, sort=True)["estimate"].size(),
+        "n_ok": grouped["estimate"].count(),
         "n_diverged": table.groupby(by, sort=True)["status"].apply(lambda s: int((s != "ok").sum())),
     })
     if "oracle" in table:
         out["oracle_mean"] = table.groupby(by, sort=True)["oracle"].mean()
     out["bias"] = out["mean"] - out["true_mi"]
-    out["sd"] = out["sd"].fillna(0.0)  # one seed: no spread to report
+    out["n_ok"] = out["n_ok"].fillna(0).astype(int)
     return out.reset_index()
+
+
+def fmt_cell(values, digits: int = 3) -> str:
+    """A table cell for one value per seed: "0.812 ± 0.030" (the caption says over what),
+    "0.812 (one seed, no spread)", and how many runs diverged (NaN) when any did."""
+    v = np.asarray(values, dtype=float)
+    ok = v[np.isfinite(v)]
+    text = fmt_mean_sd(float(ok.mean()) if ok.size else math.nan,
+                       float(ok.std(ddof=1)) if ok.size > 1 else math.nan, int(ok.size), digits)
+    lost = int(v.size - ok.size)
+    return text if not lost else f"{text}; {lost} of {v.size} diverged"
+
+
+def fmt_mean_sd(mean: float, sd: float, n: int, digits: int = 3) -> str:
+    """"0.812 ± 0.030" over n >= 2 runs; one run says it has no spread, none says n/a."""
+    if n < 1 or not math.isfinite(mean):
+        return "n/a (no run finished)"
+    if n < 2 or not math.isfinite(sd):
+        return f"{mean:.{digits}f} (one seed, no spread)"
+    return f"{mean:.{digits}f} ± {sd:.{digits}f}"
+
+
+def estimates(table: pd.DataFrame, **where) -> np.ndarray:
+    """The estimates of the runs matching ``where`` (column=value), ordered by seed; a
+    diverged run gives NaN, so that no verdict hides it."""
+    rows = table
+    for column, value in where.items():
+        rows = rows[rows[column] == value]
+    return rows.sort_values("seed")["estimate"].to_numpy(dtype=float)
+
+
+def tolerance_over(labelled: Sequence[tuple[str, evidence.Decision]],
+                   what: str) -> evidence.Decision:
+    """One decision from several ``tracks_truth`` decisions (one per setting, e.g. per rho).
+
+    Disagrees when any setting is outside the tolerance, agrees when every one is inside;
+    otherwise not measurable (or inconclusive on NaN). The sentence names the settings.
+    """
+    if not labelled:
+        return evidence.not_tested(what)
+    groups = {"within": [], "outside": [], "open": []}
+    for label, d in labelled:
+        key = {"within tolerance": "within", "outside tolerance": "outside"}.get(d.status, "open")
+        groups[key].append(label)
+    n = min(d.n for _, d in labelled)
+    parts = [f"within the tolerance at {len(groups['within'])} of {len(labelled)}"]
+    if groups["outside"]:
+        parts.append(f"outside it at {', '.join(groups['outside'])}")
+    if groups["open"]:
+        parts.append(f"this run cannot tell at {', '.join(groups['open'])}")
+    if any(d.status == "nan" for _, d in labelled):
+        kind, status = "inconclusive", "nan"
+    elif groups["outside"]:
+        kind, status = "disagrees", "outside tolerance"
+    elif not groups["open"]:
+        kind, status = "agrees", "within tolerance"
+    else:
+        one = all(d.status == "one seed, no spread" for _, d in labelled)
+        kind, status = "not measurable", "one seed, no spread" if one else "underpowered"
+        if one:
+            parts.append("one seed, no spread")
+    return evidence.Decision(kind, status, f"{what}: {'; '.join(parts)}.", n=n)
+
+
+def wins_over(labelled: Sequence[tuple[str, evidence.Decision]], what: str, a: str, b: str,
+              lower_is_a: bool = True) -> evidence.Decision:
+    """One decision from several ``evidence.difference`` decisions of |error| of ``a`` minus
+    |error| of ``b`` (one per setting, already Holm-corrected): agrees that ``a`` is closer
+    when it is measured closer somewhere and never measured further; disagrees in the
+    opposite case; inconclusive when both happen; else not measurable."""
+    if not labelled:
+        return evidence.not_tested(what)
+    measured = [(lab, (d.estimate < 0) == lower_is_a) for lab, d in labelled
+                if d.status == "measured"]
+    closer = [lab for lab, a_closer in measured if a_closer]
+    further = [lab for lab, a_closer in measured if not a_closer]
+    n = min(d.n for _, d in labelled)
+    parts = [f"{a} is closer to the truth than {b} at {len(closer)} of {len(labelled)}"
+             + (f" ({', '.join(closer)})" if closer else "")]
+    if further:
+        parts.append(f"{b} is closer at {', '.join(further)}")
+    rest = len(labelled) - len(closer) - len(further)
+    if rest:
+        parts.append(f"no difference shown at {rest}")
+    if closer and further:
+        kind, status = "inconclusive", "mixed"
+    elif closer:
+        kind, status = "agrees", "measured"
+    elif further:
+        kind, status = "disagrees", "measured"
+    else:
+        kind = "not measurable"
+        one = all(d.status == "one seed, no spread" for _, d in labelled)
+        status = "one seed, no spread" if one else "underpowered"
+        if n <= 2:
+            parts.append(f"{n} seed{'' if n == 1 else 's'} per setting is too few to say there is "
+                         f"no difference")
+    return evidence.Decision(kind, status, f"{what}: {'; '.join(parts)}.", n=n)
 
 
 def worst_error(summary: pd.DataFrame, method: str, dim: int, max_abs_rho: float) -> pd.Series:

@@ -19,7 +19,6 @@ the library never imports this one.
 
 from __future__ import annotations
 
-
 import numpy as np
 import torch
 import torch.nn.functional as F

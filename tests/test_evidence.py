@@ -148,3 +148,38 @@ def test_claim_row_is_json_ready():
     json.dumps(row)
     json.dumps(ev.difference([math.nan, 1], [1, 1], paired=True).as_dict())
     assert ev.claim("01", "x", "y", ev.not_tested("x"))["this_run"] == "not tested in this run"
+
+
+def test_interval_within_for_intervals_computed_elsewhere():
+    assert ev.interval_within(-0.52, (-0.6, -0.45), -0.5, 0.15, n=5).kind == "agrees"
+    far = ev.interval_within(-0.1, (-0.2, 0.0), -0.5, 0.15, n=5, what="The slope")
+    assert far.kind == "disagrees" and far.sentence.startswith("The slope is -0.100")
+    assert ev.interval_within(-0.3, (-0.7, 0.1), -0.5, 0.15, n=5).status == "underpowered"
+    assert ev.interval_within(-0.5, None, -0.5, 0.15, n=1).status == "no interval"
+    assert ev.interval_within(math.nan, (0, 1), -0.5, 0.15, n=3).status == "nan"
+
+
+def test_from_interval_follows_the_difference_rule():
+    up = ev.from_interval(0.3, (0.1, 0.5), n=4, how="normal interval", expected="a>b")
+    down = ev.from_interval(-0.3, (-0.5, -0.1), n=4, how="normal interval", expected="a>b")
+    flat = ev.from_interval(0.0, (-0.2, 0.2), n=4, how="normal interval", expected="a>b")
+    assert (up.kind, down.kind, flat.status) == ("agrees", "disagrees", "no effect shown")
+    assert "normal interval" in up.sentence
+    assert ev.from_interval(0.3, None, n=1, how="x").status == "one seed, no spread"
+    assert ev.from_interval(0.3, (math.nan, 1), n=4, how="x").status == "nan"
+
+
+def test_holds_everywhere():
+    assert ev.holds_everywhere(0, 12, "DV >= f").kind == "agrees"
+    bad = ev.holds_everywhere(2, 12, "DV >= f", cases="grid points")
+    assert bad.kind == "disagrees" and "2 of the 12 grid points" in bad.sentence
+    assert ev.holds_everywhere(0, 0, "DV >= f").kind == "not tested"
+    with pytest.raises(ValueError):
+        ev.holds_everywhere(3, 2, "x")
+
+
+def test_monte_carlo_terms_are_counted_as_samples():
+    d = ev.tracks_truth(1.0 + NOISE, 1.0, 0.05, per="sample", what="The Monte Carlo mean")
+    assert "8 samples" in d.sentence and "seed" not in d.sentence
+    assert ev.tracks_truth([1.0, math.nan], 1.0, 0.1, what="The slope").sentence.startswith(
+        "No verdict on the slope")

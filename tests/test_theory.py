@@ -258,3 +258,38 @@ def test_parameter_count_and_slope_by_hand():
     n = np.array([10.0, 100.0, 1000.0])
     assert math.isclose(theory.loglog_slope(n, 3 / n), -1.0)
     assert math.isclose(theory.loglog_slope(n, 2 / np.sqrt(n)), -0.5)
+
+
+def test_fresh_readout_of_the_optimal_critic_is_close_to_the_truth():
+    class Optimal(torch.nn.Module):
+        def forward(self, x, z):
+            return torch.as_tensor(theory.gaussian_log_ratio(x.numpy(), z.numpy(), 0.5))
+
+    task = gaussian_task(1, 0.5)
+    value = theory.fresh_readout(Optimal(), task, 100_000, "mine", seed=3)
+    assert abs(value - task.true_mi) < 0.02
+    with pytest.raises(InputError, match="no fresh read-out"):
+        theory.fresh_readout(Optimal(), task, 10, "infonce", seed=3)
+
+
+def test_consistency_sweep_fresh_readout_needs_the_task_scale():
+    task = gaussian_task(1, 0.5)
+    with pytest.raises(InputError, match="standardize=False"):
+        theory.consistency_sweep(task, [200], [0], fresh=1000, max_steps=10)
+    rows = theory.consistency_sweep(task, [200], [0], fresh=2000, standardize=False,
+                                    max_steps=30, eval_every=10, hidden=(8,))
+    assert math.isclose(rows[0]["fresh_error"], rows[0]["fresh_estimate"] - task.true_mi)
+
+
+def test_slope_intervals_cover_a_known_rate():
+    rng = np.random.default_rng(0)
+    sizes = np.repeat([100.0, 1000.0, 10000.0], 8)
+    seeds = np.tile(np.arange(8), 3)
+    errors = rng.normal(0, 1, sizes.size) / np.sqrt(sizes)
+    slope, low, high = theory.rmse_slope_interval(sizes, errors, seeds)
+    assert low < -0.5 < high and low < slope < high
+    two = seeds < 2
+    assert math.isnan(theory.rmse_slope_interval(sizes[two], errors[two], seeds[two])[1])
+    b = np.array([4.0, 16.0, 64.0, 256.0])
+    s, lo, hi = theory.weighted_loglog_slope(b, 2 / b, 0.01 * 2 / b)
+    assert math.isclose(s, -1.0) and lo < -1.0 < hi and hi - lo < 0.1

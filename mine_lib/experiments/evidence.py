@@ -26,8 +26,14 @@ Rules
     "not tested in this run". A NaN anywhere: "nan", no verdict.
     ``tracks_truth(estimates, truth, tol, *, relative)``: the interval of the mean error
     lies inside +-tol: agrees; wholly outside: disagrees; across the edge: underpowered.
+    ``interval_within(estimate, ci, target, tol, *, n)``: the same rule for an interval
+    computed elsewhere (a bootstrap, a fit).
     ``agrees_with_paper(value, paper_value, tol, *, read, source)``: the same rule against
     the paper's number, saying how it was read ("table" or "figure, read by eye").
+    ``from_interval(estimate, ci, *, n, how, ...)``: the rule of ``difference`` for a
+    difference whose interval was computed elsewhere.
+    ``holds_everywhere(failures, total, what)``: a property checked exactly on a finite
+    set of cases.
     ``holm(decisions or p-values, level)``: Holm's correction when one table makes several
     comparisons; decisions come back recomputed at their Holm level (p-values come back
     adjusted). ``baseline_trained(value, threshold, what)`` gates a comparison: when it
@@ -117,8 +123,15 @@ def _values(values) -> np.ndarray:
     return np.atleast_1d(np.asarray(values, dtype=float)).ravel()
 
 
-def _seeds(n: int) -> str:
-    return f"{n} seed" if n == 1 else f"{n} seeds"
+def _seeds(n: int, per: str = "seed") -> str:
+    return f"{n} {per}" if n == 1 else f"{n} {per}s"
+
+
+def _lower_first(text: str) -> str:
+    """'The slope' -> 'the slope' inside a sentence (leaves 'MINE', 'KSG' alone)."""
+    if len(text) > 1 and text[0].isupper() and text[1].islower():
+        return text[0].lower() + text[1:]
+    return text
 
 
 def _pct(level: float) -> str:
@@ -173,7 +186,7 @@ def not_tested(what: str = "this comparison") -> Decision:
 
 def _nan(what: str, n: int, level: float) -> Decision:
     return Decision("inconclusive", "nan",
-                    f"No verdict on {what}: the run gave NaN.", n=n, level=level)
+                    f"No verdict on {_lower_first(what)}: the run gave NaN.", n=n, level=level)
 
 
 # ---------------------------------------------------------------- difference of two methods
@@ -234,10 +247,44 @@ def difference(a, b, *, paired: bool, names: Sequence[str] = ("A", "B"),
     if not (np.all(np.isfinite(va)) and np.all(np.isfinite(vb))):
         return _nan(topic, n_pairs, level)
     est, low, high, p, n = _difference_stats(va, vb, paired, level)
-    u = f" {unit}" if unit else ""
-    f = lambda x: fmt_num(x, digits)  # noqa: E731
     over = (f"paired over {_seeds(n)}" if paired
             else f"{_seeds(va.size)} against {_seeds(vb.size)}")
+    return _decide(est, low, high, p, n, over=over, names=names, what=what, unit=unit,
+                   level=level, higher_is_better=higher_is_better, expected=expected,
+                   smallest_effect=smallest_effect, digits=digits, redo=redo)
+
+
+def from_interval(estimate: float, ci, *, n: int, how: str, names: Sequence[str] = ("A", "B"),
+                  what: str = "the estimate", unit: str = "", level: float = 0.95,
+                  higher_is_better: bool | None = True, expected: str | None = None,
+                  smallest_effect: float | None = None, p: float | None = None,
+                  digits: int = 3) -> Decision:
+    """The rule of ``difference`` for a difference A - B whose interval was computed
+    elsewhere (``how`` says how, e.g. "normal interval from the noise floors"). ``ci=None``
+    with n = 1 is one seed, no spread; n = 0 is not tested."""
+    if expected not in (None, "a>b", "a<b", "a=b"):
+        raise ValueError(f"expected must be 'a>b', 'a<b', 'a=b' or None; got {expected!r}")
+    topic = f"{names[0]} against {names[1]} ({what})"
+    if n == 0:
+        return not_tested(topic)
+    values = [estimate] + ([] if ci is None else list(ci))
+    if not all(math.isfinite(float(v)) for v in values):
+        return _nan(topic, n, level)
+    low, high = (math.nan, math.nan) if ci is None else (float(ci[0]), float(ci[1]))
+    if ci is None:
+        n = 1
+    return _decide(float(estimate), low, high, p, n, over=how, names=names, what=what,
+                   unit=unit, level=level, higher_is_better=higher_is_better,
+                   expected=expected, smallest_effect=smallest_effect, digits=digits,
+                   redo=None)
+
+
+def _decide(est, low, high, p, n, *, over, names, what, unit, level, higher_is_better,
+            expected, smallest_effect, digits, redo) -> Decision:
+    """Turn a difference and its interval into a decision and its sentence."""
+    name_a, name_b = names
+    u = f" {unit}" if unit else ""
+    f = lambda x: fmt_num(x, digits)  # noqa: E731
     if n < 2:
         return Decision("not measurable", "one seed, no spread",
                         f"{name_a} minus {name_b} in {what} is {f(est)}{u} from one seed, "
@@ -268,10 +315,7 @@ def difference(a, b, *, paired: bool, names: Sequence[str] = ("A", "B"),
                     f"so an effect that large is refuted at this budget.")
         return Decision(kind, "refuted with power", sentence, est, ci, level, n, p, redo)
     status = "underpowered" if (smallest_effect is not None or n <= 2) else "no effect shown"
-    if n <= 2:
-        detect = f"; {_seeds(n)} is too few to say there is no effect"
-    else:
-        detect = ""
+    detect = f"; {_seeds(n)} is too few to say there is no effect" if n <= 2 else ""
     sentence = (f"{shown}; this run could detect only a difference larger than about "
                 f"{f(half)}{u}{detect}.")
     if smallest_effect is not None:
@@ -282,7 +326,8 @@ def difference(a, b, *, paired: bool, names: Sequence[str] = ("A", "B"),
 # ---------------------------------------------------------------- within a tolerance
 
 def _within(values, target: float, tol: float, *, relative: bool, level: float, exact: bool,
-            what: str, against: str, unit: str, digits: int, note: str = "") -> Decision:
+            what: str, against: str, unit: str, digits: int, note: str = "",
+            per: str = "seed") -> Decision:
     v = _values(values)
     if tol is None or not tol >= 0:
         raise ValueError(f"tol must be a non-negative number; got {tol}")
@@ -302,7 +347,7 @@ def _within(values, target: float, tol: float, *, relative: bool, level: float, 
         if v.size == 1 and not exact:
             return Decision("not measurable", "one seed, no spread",
                             f"{what} is {f(est)}{u} against {against} {f(target)}{u}{note} "
-                            f"from one seed, no spread, so no verdict.", est, None, level, 1)
+                            f"from one {per}, no spread, so no verdict.", est, None, level, 1)
         inside = abs(e) <= bound
         kind, status = ("agrees", "within tolerance") if inside else ("disagrees", "outside tolerance")
         word = "within" if inside else "outside"
@@ -312,7 +357,7 @@ def _within(values, target: float, tol: float, *, relative: bool, level: float, 
     mean, low, high = t_interval(v, level)
     e_low, e_high = low - target, high - target
     shown = (f"{what} is {f(mean)}{u} ({_pct(level)} CI {f(low)} to {f(high)}, "
-             f"{_seeds(v.size)}) against {against} {f(target)}{u}{note}")
+             f"{_seeds(v.size, per)}) against {against} {f(target)}{u}{note}")
     if -bound <= e_low and e_high <= bound:
         kind, status, tail = "agrees", "within tolerance", f"within the tolerance of {tol_text}"
     elif e_low > bound or e_high < -bound:
@@ -325,17 +370,52 @@ def _within(values, target: float, tol: float, *, relative: bool, level: float, 
     return Decision(kind, status, f"{shown}: {tail}.", mean, (low, high), level, v.size)
 
 
+def interval_within(estimate: float, ci, target: float, tol: float, *, n: int,
+                    what: str = "The estimate", against: str = "the target", unit: str = "",
+                    level: float = 0.95, how: str = "", digits: int = 3) -> Decision:
+    """The tolerance rule for an estimate whose interval was computed elsewhere (e.g. a
+    bootstrap or a fit): the interval inside ``target`` +- ``tol`` agrees, wholly outside
+    disagrees, across the edge is underpowered. ``how`` names the interval (e.g. "bootstrap
+    over seeds"). ``ci=None`` means no interval: no verdict."""
+    if tol is None or not tol >= 0:
+        raise ValueError(f"tol must be a non-negative number; got {tol}")
+    u = f" {unit}" if unit else ""
+    f = lambda x: fmt_num(x, digits)  # noqa: E731
+    values = [estimate, target] + ([] if ci is None else list(ci))
+    if not all(math.isfinite(float(v)) for v in values):
+        return _nan(what, n, level)
+    if ci is None:
+        return Decision("not measurable", "no interval",
+                        f"{what} is {f(estimate)}{u} against {against} {f(target)}{u}; this run "
+                        f"gives no interval for it, so no verdict.", float(estimate), None,
+                        level, n)
+    low, high = float(ci[0]), float(ci[1])
+    label = f"{_pct(level)} CI {f(low)} to {f(high)}" + (f", {how}" if how else "")
+    shown = f"{what} is {f(estimate)}{u} ({label}) against {against} {f(target)}{u}"
+    if target - tol <= low and high <= target + tol:
+        kind, status, tail = "agrees", "within tolerance", f"within the tolerance of {f(tol)}{u}"
+    elif low > target + tol or high < target - tol:
+        kind, status, tail = ("disagrees", "outside tolerance",
+                              f"outside the tolerance of {f(tol)}{u}")
+    else:
+        kind, status = "not measurable", "underpowered"
+        tail = (f"the interval crosses the edge of the tolerance of {f(tol)}{u}, so this run "
+                f"cannot tell")
+    return Decision(kind, status, f"{shown}: {tail}.", float(estimate), (low, high), level, n)
+
+
 def tracks_truth(estimates, truth: float, tol: float, *, relative: bool = False,
                  what: str = "The estimate", unit: str = "", level: float = 0.95,
-                 exact: bool = False, digits: int = 3) -> Decision:
+                 exact: bool = False, per: str = "seed", digits: int = 3) -> Decision:
     """Does the mean of ``estimates`` (one per seed) lie within ``tol`` of ``truth``?
 
     The whole interval of the mean must lie inside +-tol (``tol`` x |truth| when
     ``relative``) to agree, wholly outside to disagree. ``exact=True`` for a computed value
-    with no seed noise (compared directly).
+    with no seed noise (compared directly). ``per`` names what one value is ("seed", or
+    "sample" when ``estimates`` are the terms of one Monte Carlo mean).
     """
     return _within(estimates, truth, tol, relative=relative, level=level, exact=exact,
-                   what=what, against="the truth", unit=unit, digits=digits)
+                   what=what, against="the truth", unit=unit, digits=digits, per=per)
 
 
 def agrees_with_paper(value, paper_value: float, tol: float, *, read: str = "table",
@@ -355,6 +435,23 @@ def agrees_with_paper(value, paper_value: float, tol: float, *, read: str = "tab
         note = f" (the paper's {source or read})"
     return _within(value, paper_value, tol, relative=relative, level=level, exact=exact,
                    what=what, against="the paper's", unit=unit, digits=digits, note=note)
+
+
+def holds_everywhere(failures: int, total: int, what: str, cases: str = "cases") -> Decision:
+    """A property checked exactly on ``total`` cases (no sampling noise): it agrees when
+    it fails nowhere, disagrees when it fails anywhere; no cases is not tested. ``what``
+    states the property, ``cases`` names the cases (e.g. "batch sizes")."""
+    failures, total = int(failures), int(total)
+    if not 0 <= failures <= total:
+        raise ValueError(f"failures must lie in [0, total]; got {failures} of {total}")
+    if total == 0:
+        return not_tested(what)
+    if failures == 0:
+        return Decision("agrees", "holds", f"{what}: it holds at all {total} {cases} checked.",
+                        0.0, None, 1.0, total)
+    return Decision("disagrees", "fails",
+                    f"{what}: it fails at {failures} of the {total} {cases} checked.",
+                    float(failures), None, 1.0, total)
 
 
 # ---------------------------------------------------------------- several comparisons

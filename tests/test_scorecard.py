@@ -1,0 +1,75 @@
+"""The scorecard and the comparison script on two hand-made results folders."""
+
+import json
+
+import numpy as np
+import pytest
+
+from mine_lib.experiments import compare, evidence as ev, scorecard
+from mine_lib.experiments.results import save_results
+
+BASE = np.array([1.0, 1.1, 0.9, 1.05, 0.95])
+SPREAD = np.array([0.01, -0.01, 0.02, -0.02, 0.0])
+
+
+def make_run(folder, monkeypatch, effect: float, slope: float):
+    """One run's results: chapter 03's claim follows the sign of ``effect``."""
+    monkeypatch.setenv("MINE_RESULTS_DIR", str(folder))
+    monkeypatch.setenv("MINE_PROFILE", "smoke")
+    d = ev.difference(BASE + effect + SPREAD, BASE, paired=True, names=("EMA", "plain"),
+                      expected="a>b")
+    claims = [ev.claim("03_mine_estimator", "EMA beats plain", "a>b", d)]
+    save_results("03_mine_estimator", {"slope": slope, "curve": list(range(20)),
+                                       "claims": claims}, seeds=[0, 1, 2, 3, 4])
+    save_results("01_mutual_information", {"mi": 1.0, "claims": []})
+
+
+def test_opposite_runs_give_different_decisions(tmp_path, monkeypatch):
+    make_run(tmp_path / "a", monkeypatch, effect=0.3, slope=-0.5)
+    make_run(tmp_path / "b", monkeypatch, effect=-0.3, slope=-0.7)
+    rows_a = json.loads(scorecard.write_scorecard(tmp_path / "a").read_text())
+    rows_b = json.loads(scorecard.write_scorecard(tmp_path / "b").read_text())
+    assert [r["decision"] for r in rows_a] == ["agrees"]
+    assert [r["decision"] for r in rows_b] == ["disagrees"]
+    assert set(rows_a[0]) >= {"chapter", "claim", "paper", "this_run", "seeds", "decision"}
+    assert rows_a[0]["seeds"] == 5
+    assert scorecard.counts(rows_b)["disagrees"] == 1
+    # writing the scorecard does not make it a chapter
+    assert sorted(scorecard.load_results(tmp_path / "a")) == [
+        "01_mutual_information", "03_mine_estimator"]
+    shown = scorecard.table(rows_a)
+    assert list(shown.columns) == ["chapter", "claim", "paper", "this run", "seeds", "decision"]
+    assert 'href="03_mine_estimator.html"' in shown["chapter"][0]
+
+    lines = compare.compare(tmp_path / "a", tmp_path / "b")
+    text = "\n".join(lines)
+    assert "EMA beats plain: agrees -> disagrees" in text
+    assert "slope: -0.5 -> -0.7" in text
+    assert "== 01_mutual_information (A: smoke, B: smoke)\n  no change" in text
+
+
+def test_empty_folder_and_wall_times(tmp_path, monkeypatch):
+    assert scorecard.scorecard_rows(tmp_path) == []
+    assert scorecard.wall_times(tmp_path).empty
+    make_run(tmp_path, monkeypatch, effect=0.3, slope=-0.5)
+    walls = scorecard.wall_times(tmp_path)
+    assert list(walls["chapter"]) == ["01_mutual_information", "03_mine_estimator"]
+    assert list(walls["profile"]) == ["smoke", "smoke"]
+
+
+def test_bad_decision_word_is_an_error(tmp_path):
+    (tmp_path / "x.json").write_text(json.dumps(
+        {"chapter": "x", "results": {"claims": [{"claim": "c", "decision": "yes"}]}}))
+    with pytest.raises(ValueError, match="not one of"):
+        scorecard.scorecard_rows(tmp_path)
+
+
+def test_compare_command_line(tmp_path, monkeypatch, capsys):
+    make_run(tmp_path / "a", monkeypatch, effect=0.3, slope=-0.5)
+    make_run(tmp_path / "b", monkeypatch, effect=0.3, slope=-0.5)
+    assert compare.main([str(tmp_path / "a"), str(tmp_path / "b")]) == 0
+    assert "no change" in capsys.readouterr().out
+    assert compare.main([str(tmp_path / "a"), str(tmp_path / "missing")]) == 2
+    assert "not a folder" in capsys.readouterr().err
+    (tmp_path / "empty").mkdir()
+    assert compare.main([str(tmp_path / "empty"), str(tmp_path / "empty")]) == 2

@@ -183,3 +183,12 @@ def test_monte_carlo_terms_are_counted_as_samples():
     assert "8 samples" in d.sentence and "seed" not in d.sentence
     assert ev.tracks_truth([1.0, math.nan], 1.0, 0.1, what="The slope").sentence.startswith(
         "No verdict on the slope")
+
+
+def test_claim_rows_of_exact_checks_do_not_mention_seeds():
+    exact = ev.claim("02", "f tight", "tight", ev.tracks_truth(1.0, 1.0, 1e-9, exact=True))
+    assert "seed" not in exact["this_run"] and exact["seeds"] == "exact"
+    assert ev.claim("02", "gap", "DV >= f", ev.holds_everywhere(0, 9, "x"))["this_run"] == \
+        "holds in all 9 cases"
+    assert ev.claim("02", "one", "x", ev.tracks_truth([1.0], 1.0, 0.1))["this_run"].endswith(
+        "(one seed, no spread)")

@@ -235,6 +235,8 @@ def test_dv_gradient_is_biased_and_shrinks_with_batch_size():
     # the moving average removes most of the bias at batch size 4; NWJ has none
     assert by["mine", 4]["bias_norm"] < small["bias_norm"] / 4
     assert by["mine-f", 4]["bias_norm"] < 4 * by["mine-f", 4]["noise_norm"]
+    # the test of "no bias": clear for DV at B = 4, not for the unbiased f-bound
+    assert small["bias_p"] < 1e-3 and by["mine-f", 4]["bias_p"] > 1e-3
 
 
 def test_gradient_bias_rejects_one_group():

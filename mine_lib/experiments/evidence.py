@@ -10,7 +10,10 @@ Decisions
     no spread", "not tested in this run", "nan", "baseline did not train", "within
     tolerance", "outside tolerance", ...). ``sentence`` is one plain sentence (no markdown)
     ready to glue. ``estimate`` (float), ``ci`` ((low, high) or None), ``level``, ``n``
-    (seeds or pairs), ``p`` (two-sided p-value where a test was made). ``as_dict()`` for JSON.
+    (seeds or pairs), ``p`` (two-sided p-value where a test was made). ``as_dict()`` for JSON,
+    ``str(d)`` is the sentence, ``d.measured`` is True for agrees/disagrees. ``redo`` keeps
+    a difference's inputs so that ``holm`` can recompute it. ``not_tested(what)`` is the
+    decision for a comparison with nothing to measure in this run.
 
 Rules
     ``difference(a, b, *, paired, names, what, unit, level, higher_is_better, expected,
@@ -24,8 +27,10 @@ Rules
     measurable at this budget) and the sentence states the smallest effect this run could
     detect (the interval's half-width). One seed: "one seed, no spread". Nothing to compare:
     "not tested in this run". A NaN anywhere: "nan", no verdict.
-    ``tracks_truth(estimates, truth, tol, *, relative)``: the interval of the mean error
-    lies inside +-tol: agrees; wholly outside: disagrees; across the edge: underpowered.
+    ``tracks_truth(estimates, truth, tol, *, relative, exact, per)``: the interval of the
+    mean error lies inside +-tol: agrees; wholly outside: disagrees; across the edge:
+    underpowered. ``exact=True`` compares a computed value with no noise directly;
+    ``per="sample"`` when the values are the terms of one Monte Carlo mean.
     ``interval_within(estimate, ci, target, tol, *, n)``: the same rule for an interval
     computed elsewhere (a bootstrap, a fit).
     ``agrees_with_paper(value, paper_value, tol, *, read, source)``: the same rule against
@@ -36,15 +41,17 @@ Rules
     set of cases.
     ``holm(decisions or p-values, level)``: Holm's correction when one table makes several
     comparisons; decisions come back recomputed at their Holm level (p-values come back
-    adjusted). ``baseline_trained(value, threshold, what)`` gates a comparison: when it
+    adjusted; ``holm_adjust`` does only that). ``baseline_trained(value, threshold, what)`` gates a comparison: when it
     fails, ``gate(baseline, decision)`` returns "inconclusive: the baseline did not train".
 
 Text and scorecard
     ``fmt_mean_ci(values)`` and ``fmt_spread(values)`` never print "+- 0.000" for one seed;
-    ``fmt_num(x)`` formats one number. ``claim(chapter, claim, paper, decision, this_run,
+    ``fmt_num(x)`` formats one number; ``t_interval(values)`` is (mean, low, high).
+    ``claim(chapter, claim, paper, decision, this_run,
     seeds)`` is one scorecard row (keys ``chapter``, ``claim``, ``paper``, ``this_run``,
     ``seeds``, ``decision``, ``status``, ``sentence``); chapters put a list of them under
-    ``"claims"`` in the dict they pass to ``results.save_results``.
+    ``"claims"`` in the dict they pass to ``results.save_results``. ``seeds`` is "exact"
+    for checks with no sampling noise. ``scorecard`` gathers the rows of a results folder.
 """
 
 from __future__ import annotations
@@ -307,7 +314,7 @@ def _decide(est, low, high, p, n, *, over, names, what, unit, level, higher_is_b
             kind = "agrees" if (expected == "a>b") == higher else "disagrees"
         return Decision(kind, "measured", sentence, est, ci, level, n, p, redo)
     half = (high - low) / 2
-    shown = (f"No difference shown between {name_a} and {name_b} in {what}: "
+    shown = (f"No difference shown between {_lower_first(name_a)} and {name_b} in {what}: "
              f"{f(est)}{u} ({interval})")
     if smallest_effect is not None and -smallest_effect < low and high < smallest_effect:
         kind = "agrees" if expected == "a=b" else "disagrees"
@@ -532,21 +539,32 @@ def gate(baseline: Decision, decision: Decision) -> Decision:
 
 # ---------------------------------------------------------------- scorecard rows
 
+def _seeds_of(decision: Decision):
+    """The scorecard's seed count: "exact" for checks with no sampling noise."""
+    exact = decision.ci is None and decision.status in ("holds", "fails", "within tolerance",
+                                                        "outside tolerance")
+    return "exact" if exact else decision.n
+
+
 def claim(chapter: str, claim: str, paper: str, decision: Decision, this_run: str | None = None,
           seeds: int | None = None) -> dict:
-    """One scorecard row. ``this_run`` defaults to the decision's estimate and interval."""
+    """One scorecard row. ``this_run`` defaults to the decision's estimate and interval;
+    ``seeds`` to the decision's n ("exact" for a check with no sampling noise)."""
     if this_run is None:
         if decision.kind == "not tested":
             this_run = "not tested in this run"
+        elif decision.status in ("holds", "fails"):
+            this_run = (f"holds in all {decision.n} cases" if decision.status == "holds"
+                        else f"fails in {int(decision.estimate)} of {decision.n} cases")
         elif decision.ci is not None:
             this_run = (f"{fmt_num(decision.estimate)} ({_pct(decision.level)} CI "
                         f"{fmt_num(decision.ci[0])} to {fmt_num(decision.ci[1])})")
         else:
             this_run = fmt_num(decision.estimate)
-            if decision.n == 1:
+            if decision.status == "one seed, no spread":
                 this_run += " (one seed, no spread)"
     return {
         "chapter": chapter, "claim": claim, "paper": paper, "this_run": this_run,
-        "seeds": decision.n if seeds is None else int(seeds),
+        "seeds": _seeds_of(decision) if seeds is None else int(seeds),
         "decision": decision.kind, "status": decision.status, "sentence": decision.sentence,
     }

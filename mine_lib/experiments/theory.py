@@ -390,7 +390,9 @@ def gradient_bias(critic: torch.nn.Module, x: np.ndarray, z: np.ndarray, batch_s
     consecutive blocks with gradients g_1..g_G; ``bias_norm`` is the square root of the
     mean of <g_i, g_j> over i != j (unbiased for |bias|^2, set to 0 when negative), and
     ``noise_norm`` is the standard error of the mean, sqrt(trace Cov(g_i) / G): a bias below
-    it cannot be told from zero. ``relative_*`` divide by the norm of the full-sample
+    it cannot be told from zero. ``bias_z`` is the squared-bias estimate divided by its
+    spread when there is no bias (estimated from the blocks), and ``bias_p`` its one-sided
+    normal p-value: a test of "no bias" at this batch size (rough with few blocks). ``relative_*`` divide by the norm of the full-sample
     gradient of the whole objective, ``term_norm`` is the norm of the full-sample gradient
     of the marginal term alone. "mine" is measured once per moving-average rate in ``rates``
     (the weight of the new batch); its average runs over 10 / rate warm-up batches before
@@ -421,8 +423,15 @@ def gradient_bias(critic: torch.nn.Module, x: np.ndarray, z: np.ndarray, batch_s
             spread = np.sum((g - g.mean(axis=0)) ** 2) / (groups - 1)
             noise = math.sqrt(spread / groups)
             bias = math.sqrt(max(cross, 0.0))
+            # the spread of ``cross`` when there is no bias: 2 tr(C^2) / (G (G - 1)), with C
+            # the covariance of one block's gradient, estimated from the blocks' Gram matrix
+            dev = g - g.mean(axis=0)
+            gram = dev @ dev.T / (groups - 1)
+            null_sd = math.sqrt(2 * float(np.sum(gram ** 2)) / (groups * (groups - 1)))
+            bias_z = float(cross / null_sd) if null_sd > 0 else math.nan
             rows.append({"method": method, "batch_size": int(batch), "batches": int(n_batches),
                          "bias_norm": bias, "bias_squared": float(cross), "noise_norm": noise,
+                         "bias_z": bias_z, "bias_p": float(stats.norm.sf(bias_z)),
                          "raw_norm": float(np.linalg.norm(g.mean(axis=0))),
                          "full_norm": full_norm, "term_norm": float(np.linalg.norm(term)),
                          "relative_bias": bias / full_norm, "relative_noise": noise / full_norm,

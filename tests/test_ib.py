@@ -257,8 +257,9 @@ def test_beta0_control_is_the_regularised_run_with_the_term_switched_off():
     x, y = toy_data(64)
     models = ib.paper_models(replace(SMALL, epochs=1))
     controls = ib.beta0_controls(models)
-    assert sorted(controls) == ["Additive encoder, beta = 0", "Gaussian encoder, beta = 0",
-                                "Propagated encoder, beta = 0"]
+    assert sorted(controls) == ["Control (Additive encoder, β = 0)",
+                                "Control (Gaussian encoder, β = 0)",
+                                "Control (Propagated encoder, β = 0)"]
     mine = models["MINE (Additive)"]
     control = controls[ib.control_of(mine)]
     assert control.regularizer == "none" and control.encoder == "additive"

@@ -557,14 +557,15 @@ def beta0_controls(models: dict[str, IBConfig]) -> dict[str, IBConfig]:
     out = {}
     for cfg in models.values():
         if cfg.encoder in STOCHASTIC:
-            name = f"{cfg.encoder.capitalize()} encoder, beta = 0"
-            out.setdefault(name, replace(cfg, regularizer="none", beta=0.0))
+            out.setdefault(control_of(cfg), replace(cfg, regularizer="none", beta=0.0))
     return out
 
 
 def control_of(cfg: IBConfig) -> str | None:
     """The name of the beta = 0 control (``beta0_controls``) of a config, or None."""
-    return f"{cfg.encoder.capitalize()} encoder, beta = 0" if cfg.encoder in STOCHASTIC else None
+    if cfg.encoder not in STOCHASTIC:
+        return None
+    return f"Control ({cfg.encoder.capitalize()} encoder, β = 0)"
 
 
 def loss_share(history: dict, beta: float) -> float:

@@ -310,6 +310,24 @@ def test_load_digits_falls_back_loudly(isolated, capsys):
     assert len(out.strip().splitlines()) >= 5
 
 
+def test_chapter_data_states_the_fallback_once_in_its_own_words(isolated, capsys):
+    from mine_lib.experiments.classifier import load_chapter_data
+
+    for split in ("train", "test"):
+        write_split(isolated / "system" / "fashion-mnist", "fashion-mnist", split)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the loader's warning must not reach the page
+        data = load_chapter_data("Harder classes.")
+    assert (data.name, data.fallback) == ("Fashion-MNIST", True)
+    assert capsys.readouterr().out == ""  # no banner either
+    assert "ran on Fashion-MNIST" in data.note and data.note.endswith("Harder classes.")
+    write_split(isolated / "system" / "mnist", "mnist", "train")
+    write_split(isolated / "system" / "mnist", "mnist", "test")
+    data = load_chapter_data("Harder classes.")
+    assert (data.name, data.fallback) == ("MNIST", False)
+    assert "Harder" not in data.note and "MNIST" in data.note
+
+
 def test_load_digits_neither(isolated):
     with pytest.raises(DataError) as info:
         ds.load_digits(download=False)

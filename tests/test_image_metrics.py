@@ -208,20 +208,6 @@ def test_gaussian_window_is_normalised_and_symmetric():
     assert float(w[3, 3] / w[3, 4]) == pytest.approx(math.exp(1 / (2 * 1.5 ** 2)))
 
 
-def test_paired_difference_by_hand():
-    a = np.arange(10.0)
-    mean, lo, hi = im.paired_difference(a, a + 2.5)
-    assert (mean, lo, hi) == pytest.approx((2.5, 2.5, 2.5))
-    rng = np.random.default_rng(0)
-    b = a + rng.normal(1.0, 1.0, 10)
-    mean, lo, hi = im.paired_difference(a, b, n_boot=4000)
-    assert mean == pytest.approx(np.mean(b - a)) and lo < mean < hi
-    se = np.std(b - a) / math.sqrt(10)  # the bootstrap interval is about +-1.96 standard errors
-    assert hi - lo == pytest.approx(2 * 1.96 * se, rel=0.2)
-    with pytest.raises(InputError, match="paired"):
-        im.paired_difference(a, a[:5])
-
-
 def test_ms_ssim_of_identical_channels_equals_the_grey_value():
     x, y = smooth_images(3, seed=5), smooth_images(3, seed=6)
     rgb_x, rgb_y = np.repeat(x, 3, axis=1), np.repeat(y, 3, axis=1)

@@ -14,6 +14,7 @@ from mine_lib.experiments.modes import (
     kl_to_uniform,
     label_metrics,
     mode_metrics,
+    stacked_confidence,
     stacked_labels,
     stacked_metrics,
 )
@@ -108,6 +109,31 @@ def test_stacked_labels_read_the_channels_in_order():
     assert labels.tolist() == [314, 9, 999]
     m = stacked_metrics(images, BrightnessClassifier())
     assert m.modes_covered == 3 and m.n_modes == 1000
+
+
+class SureOnCleanImages(nn.Module):
+    """Confident (logit 30) on a channel of one constant grey level, uniform on noisy ones."""
+
+    def __init__(self):
+        super().__init__()
+        self.dummy = nn.Parameter(torch.zeros(1))
+
+    def forward(self, x):
+        clean = (x.amax(dim=(1, 2, 3)) - x.amin(dim=(1, 2, 3))) < 1e-6
+        label = torch.round(x.mean(dim=(1, 2, 3)) * 9).long().clamp(0, 9)
+        return 30.0 * clean[:, None] * nn.functional.one_hot(label, 10).float() + self.dummy
+
+
+def test_stacked_confidence_tells_recognisable_pictures_from_blobs():
+    clean = np.full((4, 3, 28, 28), 3 / 9, dtype=np.float32)
+    blobs = np.random.default_rng(0).uniform(0, 1, (4, 3, 28, 28)).astype(np.float32)
+    mixed = clean.copy()
+    mixed[:, 2] = blobs[:, 2]  # one of three channels unreadable
+    assert stacked_confidence(clean, SureOnCleanImages()) == pytest.approx(np.ones(4), abs=1e-6)
+    assert stacked_confidence(blobs, SureOnCleanImages()) == pytest.approx(np.full(4, 0.1))
+    assert stacked_confidence(mixed, SureOnCleanImages()) == pytest.approx(np.full(4, 0.7), abs=1e-6)
+    with pytest.raises(InputError, match="stacked images"):
+        stacked_confidence(np.zeros((2, 28, 28)), SureOnCleanImages())
 
 
 def test_bad_input_gets_clear_errors():

@@ -5,7 +5,7 @@ discriminator D(x, z) unable to tell encoder pairs (x, z ~ q(z|x)), x from the d
 generator pairs (x ~ p(x|z), z), z ~ N(0, I). Nothing in that game asks G(E(x)) to look
 like x. Two remedies share one training loop here:
 
-- "ali+mine" (Belghazi et al. 2018) adds beta * I_q(x, z) to the encoder/generator
+- "ali+mine" (Belghazi et al. 2018, Section 5.2) adds beta * I_q(x, z) to the encoder/generator
   objective, estimated by a MINE statistics network T(x, z) with the paper's
   moving-average gradient correction (``objectives.MineLoss``);
 - "alice-l2" (Li et al. 2017) adds lambda * ||x - G(z)||^2, z ~ q(z|x), summed over

@@ -9,10 +9,16 @@ the library never imports this one.
 
 from __future__ import annotations
 
+import contextlib
+import io
+import warnings
+from typing import NamedTuple
+
 import numpy as np
 import torch
 from torch import nn
 
+from ..datasets import ImageDataset, load_digits
 from ..errors import InputError
 from ..utils import ensure_finite, pick_device, seed_everything
 
@@ -79,3 +85,45 @@ def predict(model: DigitClassifier, images, batch_size: int = 2048) -> np.ndarra
 
 def accuracy(model: DigitClassifier, images, labels) -> float:
     return float((predict(model, images) == np.asarray(labels)).mean())
+
+
+@torch.no_grad()
+def confidence(model: DigitClassifier, images, batch_size: int = 2048) -> np.ndarray:
+    """The classifier's probability of its own label, one value per image (in [0, 1]).
+
+    Near 1 on images it recognises; near 1 / n_classes on images it cannot read.
+    """
+    model.eval()
+    dev = next(model.parameters()).device
+    x = to_input(images)
+    out = [torch.softmax(model(chunk.to(dev)), dim=1).max(dim=1).values.cpu()
+           for chunk in x.split(batch_size)]
+    return torch.cat(out).numpy()
+
+
+class ChapterData(NamedTuple):
+    """The training and test splits a chapter loaded, and what to tell its reader."""
+
+    train: ImageDataset
+    test: ImageDataset
+    name: str        # "MNIST" or "Fashion-MNIST": the data actually loaded
+    fallback: bool   # True when MNIST could not be had
+    note: str        # one paragraph for the reader, built from the data loaded
+
+
+def load_chapter_data(consequence: str = "") -> ChapterData:
+    """MNIST (or the Fashion-MNIST fallback) for a chapter, loaded without the loader's banner
+    and warning (a chapter states the fallback once, in its own words); `consequence` is added
+    to the note when the fallback was used."""
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        warnings.simplefilter("ignore")
+        train, test = load_digits("train"), load_digits("test")
+    name = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}.get(train.name, train.name)
+    if train.fallback:
+        note = (f"MNIST is not available on the machine that ran this chapter, so it ran on "
+                f"{name} ({len(train)} training and {len(test)} test images of clothes, ten "
+                f"classes, 28 × 28). The paper's MNIST numbers are shown beside ours only as the "
+                f"paper's; they are not comparable with ours. {consequence}").strip()
+    else:
+        note = f"This run used {name}, the paper's dataset ({len(train)} training images)."
+    return ChapterData(train, test, name, bool(train.fallback), note)

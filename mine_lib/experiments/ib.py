@@ -7,7 +7,7 @@ probabilities with a softmax decoder (one linear layer). The Information Bottlen
     loss = H(Y | Z) + beta * I(X; Z),
 
 with the cross-entropy as the usual stand-in for H(Y | Z). One training loop
-(``train_ib``) serves every regulariser the MINE paper (Belghazi et al. 2018, Sec. 4.3)
+(``train_ib``) serves every regulariser the MINE paper (Belghazi et al. 2018, Section 5.3)
 compares:
 
 - ``"none"``: cross-entropy only (the baseline);
@@ -41,7 +41,6 @@ from typing import NamedTuple
 
 import numpy as np
 import torch
-from scipy import stats
 from torch import Tensor, nn
 from torch.nn import functional as F
 
@@ -549,6 +548,36 @@ def paper_models(base: IBConfig | None = None) -> dict[str, IBConfig]:
     return {name: replace(base, regularizer=reg, encoder=enc) for name, (reg, enc) in rows.items()}
 
 
+def beta0_controls(models: dict[str, IBConfig]) -> dict[str, IBConfig]:
+    """One beta = 0 control per stochastic encoder among `models`: the same encoder, trained on
+    the cross-entropy alone (no regulariser) and tested with the same draws, so that a gain of
+    DVB or MINE-IB over its control is the regulariser's and not the noise's or the test-time
+    averaging's. At a given seed a control starts from the same weights and sees the same
+    minibatches and noise as the regularised models with that encoder."""
+    out = {}
+    for cfg in models.values():
+        if cfg.encoder in STOCHASTIC:
+            out.setdefault(control_of(cfg), replace(cfg, regularizer="none", beta=0.0))
+    return out
+
+
+def control_of(cfg: IBConfig) -> str | None:
+    """The name of the beta = 0 control (``beta0_controls``) of a config, or None."""
+    if cfg.encoder not in STOCHASTIC:
+        return None
+    return f"Control ({cfg.encoder.capitalize()} encoder, β = 0)"
+
+
+def loss_share(history: dict, beta: float) -> float:
+    """The share of the training loss that beta * (information term) carries at the last epoch:
+    beta * |info| / (cross-entropy + beta * |info|), in [0, 1] (0 when beta = 0)."""
+    ce, info = float(history["ce"][-1]), abs(float(history["info"][-1]))
+    if not (math.isfinite(ce) and math.isfinite(info)):
+        return float("nan")
+    total = ce + beta * info
+    return beta * info / total if total > 0 else float("nan")
+
+
 def run_models(configs: dict[str, IBConfig], seeds, train_images, train_labels,
                test_images, test_labels, mi_shuffles: int = 5,
                progress: bool = False) -> list[dict]:
@@ -568,29 +597,3 @@ def run_models(configs: dict[str, IBConfig], seeds, train_images, train_labels,
             if progress:
                 print(f"{name:>20s} seed {seed}: {err:.2f}% error, {run.seconds:.1f} s")
     return records
-
-
-class Verdict(NamedTuple):
-    """How one set of error rates over seeds compares with another."""
-
-    verdict: str     # "beats", "is worse than" or "is within the noise of"
-    diff: float      # mean(base) - mean(other): positive when `other` errs less
-    se: float        # standard error of that difference (Welch)
-    p: float         # two-sided p-value of Welch's t-test
-
-
-def difference_verdict(base_errors, other_errors, alpha: float = 0.05) -> Verdict:
-    """Compare error rates over seeds with Welch's t-test: "beats" / "is worse than" only
-    when the two-sided p-value is below `alpha`, else "is within the noise of"."""
-    a, b = np.asarray(base_errors, float), np.asarray(other_errors, float)
-    if len(a) < 2 or len(b) < 2:
-        raise InputError("need at least 2 seeds on each side to measure the spread")
-    diff = float(a.mean() - b.mean())
-    se = float(math.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b)))
-    if se == 0.0:
-        p = 1.0 if diff == 0.0 else 0.0
-    else:
-        p = float(stats.ttest_ind(a, b, equal_var=False).pvalue)
-    if p < alpha:
-        return Verdict("beats" if diff > 0 else "is worse than", diff, se, p)
-    return Verdict("is within the noise of", diff, se, p)

@@ -19,8 +19,6 @@ the library never imports this one.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -185,25 +183,3 @@ def ms_ssim(x, y, scales: int = SCALES, window_size: int = WINDOW_SIZE,
         score = score * term.clamp(min=0.0) ** weights[j]
         x, y = F.avg_pool2d(x, 2), F.avg_pool2d(y, 2)
     return score.numpy()
-
-
-# ---------------------------------------------------------------- comparing two models
-
-def paired_difference(a, b, n_boot: int = 2000, level: float = 0.95,
-                      seed: int = 0) -> tuple[float, float, float]:
-    """Mean of b - a over paired per-image scores, with a percentile bootstrap interval.
-
-    The interval resamples the images only: it says how sure the comparison is on this
-    test set, not how much another training run (seed) would change it.
-    """
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    if a.shape != b.shape or a.ndim != 1 or a.size < 2:
-        raise InputError(f"need two paired 1-D score arrays of equal length >= 2, "
-                         f"got shapes {a.shape} and {b.shape}")
-    if not 0 < level < 1 or n_boot < 1:
-        raise InputError(f"need 0 < level < 1 and n_boot >= 1, got {level}, {n_boot}")
-    diff = b - a
-    rng = np.random.default_rng(seed)
-    means = diff[rng.integers(0, diff.size, (n_boot, diff.size))].mean(axis=1)
-    lo, hi = np.quantile(means, [(1 - level) / 2, (1 + level) / 2])
-    return float(diff.mean()), float(lo), float(hi)

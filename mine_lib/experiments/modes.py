@@ -112,6 +112,17 @@ def stacked_labels(images, classifier) -> np.ndarray:
     return digits[0] * 100 + digits[1] * 10 + digits[2]
 
 
+def stacked_confidence(images, classifier) -> np.ndarray:
+    """Per stacked picture, the classifier's confidence in its label, averaged over the three
+    channels: near 1 when every channel is a recognisable image, about 0.1 for blobs."""
+    from .classifier import confidence  # torch is only needed here
+
+    images = np.asarray(images)
+    if images.ndim != 4 or images.shape[1] != 3 or images.shape[0] == 0:
+        raise InputError(f"stacked images must have shape (n, 3, 28, 28), got {images.shape}")
+    return np.mean([confidence(classifier, images[:, ch]) for ch in range(3)], axis=0)
+
+
 def label_metrics(labels, n_modes: int = 1000, min_count: int = 1) -> ModeMetrics:
     """Coverage of discrete modes 0..n_modes-1 given one mode label per sample."""
     labels = np.asarray(labels)

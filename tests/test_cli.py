@@ -53,8 +53,10 @@ def test_json_output_for_every_file_type(files):
     out = run("estimate", "x.csv", "z.npz", "--json", "--seed", "1", "--max-steps", "1500", cwd=files)
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout)
-    assert result["method"] == "mine"
+    assert result["method"] == "crossfit"  # the default
     assert abs(result["mi"] - truth) < 0.25
+    assert result["ci_low"] <= result["mi"] <= result["ci_high"]
+    assert isinstance(result["warnings"], list)
 
 
 def test_ksg_method_from_the_command_line(files):

@@ -103,6 +103,15 @@ class MIEstimate:
     def bits(self) -> float:
         return self.mi / math.log(2)
 
+    def __str__(self) -> str:
+        """One line for people (print(result)); repr() keeps every field."""
+        text = f"I(X;Z) = {self.mi:.4f} nats ({self.bits:.4f} bits), method {self.method}"
+        if math.isfinite(self.ci_low) and math.isfinite(self.ci_high):
+            text += (f", {100 * self.ci_level:.0f}% interval {self.ci_low:.4f} to "
+                     f"{self.ci_high:.4f} ({self.ci_accounts_for})")
+        text += f", {self.n_test} rows read out, {self.seconds:.1f} s"
+        return text + "".join(f"\nwarning: {w}" for w in self.warnings)
+
     def summary(self) -> dict:
         """The JSON-friendly part: no curves, no network."""
         keys = ("mi", "method", "n_train", "n_val", "n_test", "steps", "best_step", "seconds", "seed",

@@ -155,16 +155,23 @@ def t_interval(values, level: float = 0.95) -> tuple[float, float, float]:
     return mean, mean - half, mean + half
 
 
-def fmt_mean_ci(values, digits: int = 3, level: float = 0.95, unit: str = "") -> str:
-    """'0.856 (95% CI 0.801 to 0.911, 5 seeds)'; one seed says so instead of an interval."""
-    v = _values(values)
-    u = f" {unit}" if unit else ""
+def _no_spread_text(v: np.ndarray, digits: int, u: str) -> str | None:
+    """The text for values that have no spread to show (none, a NaN, one seed), else None."""
     if v.size == 0:
         return "not tested in this run"
     if not np.all(np.isfinite(v)):
         return "nan (no verdict)"
     if v.size == 1:
         return f"{fmt_num(v[0], digits)}{u} (one seed, no spread)"
+    return None
+
+
+def fmt_mean_ci(values, digits: int = 3, level: float = 0.95, unit: str = "") -> str:
+    """'0.856 (95% CI 0.801 to 0.911, 5 seeds)'; one seed says so instead of an interval."""
+    v = _values(values)
+    u = f" {unit}" if unit else ""
+    if (text := _no_spread_text(v, digits, u)) is not None:
+        return text
     mean, low, high = t_interval(v, level)
     return (f"{fmt_num(mean, digits)}{u} ({_pct(level)} CI {fmt_num(low, digits)} to "
             f"{fmt_num(high, digits)}, {_seeds(v.size)})")
@@ -174,12 +181,8 @@ def fmt_spread(values, digits: int = 3, unit: str = "") -> str:
     """'0.856 ± 0.012 (sd over 5 seeds)'; one seed gives '0.856 (one seed, no spread)'."""
     v = _values(values)
     u = f" {unit}" if unit else ""
-    if v.size == 0:
-        return "not tested in this run"
-    if not np.all(np.isfinite(v)):
-        return "nan (no verdict)"
-    if v.size == 1:
-        return f"{fmt_num(v[0], digits)}{u} (one seed, no spread)"
+    if (text := _no_spread_text(v, digits, u)) is not None:
+        return text
     return f"{fmt_num(v.mean(), digits)} ± {fmt_num(v.std(ddof=1), digits)}{u} (sd over {_seeds(v.size)})"
 
 

@@ -368,16 +368,20 @@ def _within(values, target: float, tol: float, *, relative: bool, level: float, 
     e_low, e_high = low - target, high - target
     shown = (f"{what} is {f(mean)}{u} ({_pct(level)} CI {f(low)} to {f(high)}, "
              f"{_seeds(v.size, per)}) against {against} {f(target)}{u}{note}")
-    if -bound <= e_low and e_high <= bound:
-        kind, status, tail = "agrees", "within tolerance", f"within the tolerance of {tol_text}"
-    elif e_low > bound or e_high < -bound:
-        kind, status, tail = ("disagrees", "outside tolerance",
-                              f"outside the tolerance of {tol_text}")
-    else:
-        kind, status = "not measurable", "underpowered"
-        tail = (f"the interval crosses the edge of the tolerance of {tol_text}, so this run "
-                f"cannot tell")
+    kind, status, tail = _tolerance_verdict(e_low, e_high, bound, tol_text)
     return Decision(kind, status, f"{shown}: {tail}.", mean, (low, high), level, v.size)
+
+
+def _tolerance_verdict(err_low: float, err_high: float, bound: float, tol_text: str):
+    """(kind, status, tail) for an interval of the error against +-bound: inside agrees,
+    wholly outside disagrees, across the edge is underpowered."""
+    if -bound <= err_low and err_high <= bound:
+        return "agrees", "within tolerance", f"within the tolerance of {tol_text}"
+    if err_low > bound or err_high < -bound:
+        return "disagrees", "outside tolerance", f"outside the tolerance of {tol_text}"
+    return ("not measurable", "underpowered",
+            f"the interval crosses the edge of the tolerance of {tol_text}, so this run "
+            f"cannot tell")
 
 
 def interval_within(estimate: float, ci, target: float, tol: float, *, n: int,
@@ -402,15 +406,7 @@ def interval_within(estimate: float, ci, target: float, tol: float, *, n: int,
     low, high = float(ci[0]), float(ci[1])
     label = f"{_pct(level)} CI {f(low)} to {f(high)}" + (f", {how}" if how else "")
     shown = f"{what} is {f(estimate)}{u} ({label}) against {against} {f(target)}{u}"
-    if target - tol <= low and high <= target + tol:
-        kind, status, tail = "agrees", "within tolerance", f"within the tolerance of {f(tol)}{u}"
-    elif low > target + tol or high < target - tol:
-        kind, status, tail = ("disagrees", "outside tolerance",
-                              f"outside the tolerance of {f(tol)}{u}")
-    else:
-        kind, status = "not measurable", "underpowered"
-        tail = (f"the interval crosses the edge of the tolerance of {f(tol)}{u}, so this run "
-                f"cannot tell")
+    kind, status, tail = _tolerance_verdict(low - target, high - target, tol, f"{f(tol)}{u}")
     return Decision(kind, status, f"{shown}: {tail}.", float(estimate), (low, high), level, n)
 
 

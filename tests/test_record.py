@@ -68,3 +68,22 @@ def test_record_runs_the_chapter_and_keeps_provenance(tmp_path):
     assert rec["settings"] == ["4"] and rec["command"].endswith("c --profile long")
     assert rec["commit"] and rec["date"] and rec["machine"]["cpus"]
     assert record.stale_recordings(book / "recorded", book) == []
+
+
+def test_recorded_run_box_says_none_then_shows_provenance_and_staleness(tmp_path):
+    book = tmp_path / "book"
+    (book / "recorded" / "long").mkdir(parents=True)
+    nb = write_notebook(book / "c.ipynb", "S = profiles.choose(1, 2, 3, long=40)")
+    rec, box = record.recorded_run("c", book=book)
+    assert rec is None and "mine_lib.experiments.record c --profile long" in repr(box)
+    saved = {"chapter": "c", "profile": "long", "command": "python -m x c", "commit": "abc+x",
+             "date": "2026-12-02T10:00:00+00:00", "wall_seconds": 125.0,
+             "machine": {"cpus": 2, "processor": "x86_64", "python": "3.11"},
+             "settings_hash": record.settings_hash(record.settings(nb, "long")), "results": {}}
+    (book / "recorded" / "long" / "c.json").write_text(json.dumps(saved))
+    rec, box = record.recorded_run("c", book=book)
+    text = repr(box)
+    assert rec["results"] == {} and "2 min 05 s" in text and "uncommitted" in text
+    assert "current" in text and "stale" not in text
+    write_notebook(book / "c.ipynb", "S = profiles.choose(1, 2, 3, long=41)")
+    assert "stale" in repr(record.recorded_run("c", book=book)[1])

@@ -137,6 +137,46 @@ def load_recording(chapter: str, profile: str = "long") -> dict | None:
     return json.loads(path.read_text()) if path.is_file() else None
 
 
+def is_stale(rec: dict, book: Path = BOOK) -> bool:
+    notebook = book / f"{rec['chapter']}.ipynb"
+    return not notebook.is_file() or \
+        settings_hash(settings(notebook, rec["profile"])) != rec["settings_hash"]
+
+
+def provenance_rows(rec: dict, book: Path = BOOK) -> list[tuple[str, str]]:
+    """The lines of a recording's box: what ran, where, when, and whether it is current."""
+    from .results import duration
+
+    machine = rec.get("machine", {})
+    commit = str(rec.get("commit", "unknown"))
+    state = ("stale: the chapter's settings changed since; rerun the command" if is_stale(rec, book)
+             else "current: recorded with this chapter's settings")
+    return [
+        ("Profile", str(rec.get("profile"))),
+        ("Command", rec.get("command", "")),
+        ("Commit", commit[:10] + (" (with uncommitted changes)" if "+" in commit else "")),
+        ("Date", str(rec.get("date", ""))[:16].replace("T", " ") + " UTC"),
+        ("Machine", f"{machine.get('cpus')} CPUs, {machine.get('processor')}, "
+                    f"Python {machine.get('python')}"),
+        ("Wall time", duration(float(rec.get("wall_seconds", 0.0)))),
+        ("Settings", f"hash {rec.get('settings_hash')}; {state}"),
+    ]
+
+
+def recorded_run(chapter: str, profile: str = "long", book: Path = BOOK):
+    """The box a chapter shows beside its own run: the recording's provenance, or a line
+    saying there is none and how to make it. Returns (recording or None, box)."""
+    from .results import RunBox
+
+    path = book / "recorded" / profile / f"{chapter}.json"
+    if not path.is_file():
+        return None, RunBox([("Recording", f"none yet; make it with `python -m "
+                                           f"mine_lib.experiments.record {chapter} --profile "
+                                           f"{profile}`")], title=f"Recorded {profile} run")
+    rec = json.loads(path.read_text())
+    return rec, RunBox(provenance_rows(rec, book), title=f"Recorded {profile} run (not this build)")
+
+
 def stale_recordings(recorded: Path = RECORDED, book: Path = BOOK) -> list[str]:
     """Recordings whose settings hash no longer matches their chapter's settings."""
     stale = []
@@ -145,7 +185,7 @@ def stale_recordings(recorded: Path = RECORDED, book: Path = BOOK) -> list[str]:
         notebook = book / f"{rec['chapter']}.ipynb"
         if not notebook.is_file():
             stale.append(f"{path.name}: the chapter {notebook.name} no longer exists")
-        elif settings_hash(settings(notebook, rec["profile"])) != rec["settings_hash"]:
+        elif is_stale(rec, book):
             stale.append(f"{path.parent.name}/{path.name}: recorded with other settings; "
                          f"rerun `{rec['command']}`")
     return stale

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from mine_lib import InputError, estimate_mi
-from mine_lib.estimator import DEFAULT_METHOD, fold_interval, rank_gauss
+from mine_lib.estimator import DEFAULT_METHOD, fold_interval, gaussian_log_ratio, rank_gauss
 from mine_lib.tasks import correlated_gaussian, gaussian_mi, student_t_task
 
 QUICK = {"max_steps": 300}
@@ -85,7 +85,29 @@ def test_interval_widens_when_fold_critics_disagree():
     assert low2 < 0.5 < high2
 
 
+def test_gaussian_log_ratio_averages_to_the_gaussian_mi():
+    x, z = correlated_gaussian(20000, 3, 0.7, seed=0)
+    v = np.concatenate([x, z], 1).astype(np.float64)
+    a, c = gaussian_log_ratio(v, 3, shrink=0.0)
+    log_ratio = -0.5 * np.einsum("ni,ij,nj->n", v, a, v) + c
+    assert abs(log_ratio.mean() - gaussian_mi(3, 0.7)) < 0.03
+    shuffled = np.concatenate([x, z[np.random.default_rng(1).permutation(len(z))]], 1)
+    marginal = -0.5 * np.einsum("ni,ij,nj->n", shuffled, a, shuffled) + c
+    assert abs(np.log(np.exp(marginal).mean())) < 0.05  # a density ratio: E_q[p/q] = 1
+
+
+def test_gaussian_offset_lifts_a_high_dimensional_gaussian_and_is_chosen_there():
+    x, z = correlated_gaussian(2500, 15, 0.3, seed=0)  # true MI 0.71 nats in 15 + 15 dims
+    truth = gaussian_mi(15, 0.3)
+    with_offset = estimate_mi(x, z, seed=0, max_steps=400)
+    without = estimate_mi(x, z, seed=0, max_steps=400, gaussian_offset=False)
+    assert abs(with_offset.mi - truth) < 0.5 * abs(without.mi - truth), (with_offset.mi, without.mi)
+    assert with_offset.history["fold_offset"].sum() >= 3
+    assert not without.history["fold_offset"].any()
+
+
 @pytest.mark.parametrize("options, message", [
+    ({"min_delta": -1}, "min_delta"),
     ({"folds": 2}, "folds must be at least 3"),
     ({"ci_level": 1.5}, "ci_level"),
     ({"null_shuffles": -1}, "null_shuffles"),

@@ -28,8 +28,8 @@ from ..tasks import Task
 
 SOLVED_RATIO = 1.5  # |log(estimate / true)| < log(SOLVED_RATIO)
 COLUMNS = ["task", "family", "dim_x", "dim_z", "true_mi", "estimator", "method", "seed", "n",
-           "estimate", "log_ratio", "solved", "seconds", "steps", "error", "ci_low", "ci_high",
-           "covered", "estimate_train_rows", "warnings"]
+           "estimate", "log_ratio", "solved", "seconds", "cpu_seconds", "steps", "error", "ci_low",
+           "ci_high", "covered", "estimate_train_rows", "warnings"]
 
 
 @dataclass(frozen=True)
@@ -67,16 +67,18 @@ def is_solved(ratio: float) -> bool:
 def run_one(task: Task, estimator: Estimator, seed: int, n: int) -> dict:
     """One estimate of one task: data seeded by ``seed``, the estimator seeded by ``seed`` too."""
     x, z = task.sample(n, seed=1000 + seed)
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     error, steps, result = "", 0, None
     try:
         result = estimator(x, z, seed)
         estimate, steps = float(result.mi), int(result.steps)
     except DivergenceError as err:  # a diverged run is a failed run, not a crash
         estimate, error = math.nan, str(err)
-    seconds = time.perf_counter() - start
-    # an estimator that times itself (a subprocess) reports its own fitting time
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu_start
+    # an estimator that times itself (a subprocess) reports its own fitting time; CPU seconds
+    # (single-threaded) are what the run costs on an idle core, whatever else the machine runs
     seconds = float(getattr(result, "seconds_own", None) or seconds)
+    cpu = float(getattr(result, "cpu_seconds_own", None) or cpu)
     error = error or str(getattr(result, "error", "") or "")
     ratio = log_ratio(estimate, task.true_mi)
     low = float(getattr(result, "ci_low", math.nan))
@@ -86,7 +88,7 @@ def run_one(task: Task, estimator: Estimator, seed: int, n: int) -> dict:
     return {"task": task.name, "family": task.family, "dim_x": task.dim_x, "dim_z": task.dim_z,
             "true_mi": task.true_mi, "estimator": estimator.label, "method": estimator.method,
             "seed": seed, "n": n, "estimate": estimate, "log_ratio": ratio,
-            "solved": is_solved(ratio), "seconds": seconds, "steps": steps, "error": error,
+            "solved": is_solved(ratio), "seconds": seconds, "cpu_seconds": cpu, "steps": steps, "error": error,
             "ci_low": low, "ci_high": high, "covered": covered,
             "estimate_train_rows": float(getattr(result, "mi_train_rows", math.nan)),
             "warnings": " | ".join(getattr(result, "warnings", []) or [])}
@@ -142,7 +144,8 @@ def solved_summary(df: pd.DataFrame) -> pd.DataFrame:
         median_abs_log_ratio=("log_ratio", lambda r: float(np.median(np.abs(r)))))
     runs = df.groupby("estimator", sort=False).agg(
         runs=("solved", "size"), runs_solved=("solved", "mean"),
-        seconds_per_run=("seconds", "mean"), total_seconds=("seconds", "sum"))
+        seconds_per_run=("seconds", "mean"), total_seconds=("seconds", "sum"),
+        cpu_seconds_per_run=("cpu_seconds", "mean"))
     out = per.join(runs)
     if "covered" in df:  # share of runs whose interval holds the truth (NaN: no interval)
         cov = pd.to_numeric(df["covered"], errors="coerce")
@@ -193,6 +196,7 @@ class PeerResult:
     mi: float
     mi_train_rows: float
     seconds_own: float
+    cpu_seconds_own: float = math.nan
     steps: int = 0
     error: str = ""
 
@@ -230,7 +234,8 @@ class TorchMist:
                               error=f"torch-mist failed: {done.stderr.strip()[-300:]}")
         row = json.loads(lines[-1])
         return PeerResult(row.get("mi_test_rows", math.nan), row.get("mi_train_rows", math.nan),
-                          row.get("seconds", math.nan), error=row.get("error", ""))
+                          row.get("seconds", math.nan), row.get("cpu_seconds", math.nan),
+                          error=row.get("error", ""))
 
 
 def comparison_estimators(ksg_k: int = 5) -> list:

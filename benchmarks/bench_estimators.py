@@ -170,6 +170,20 @@ def main() -> None:
         print(f"recorded to {args.record}")
 
 
+def interval_by_task(df) -> list[dict]:
+    """Per task, for estimators with an interval: runs, and how many intervals held the truth
+    or lay wholly below it (a lower bound's bias) or above it."""
+    have = df[pd.to_numeric(df["ci_low"], errors="coerce").notna()]
+    rows = []
+    for (task, label), g in have.groupby(["task", "estimator"], sort=False):
+        low, high = pd.to_numeric(g["ci_low"]), pd.to_numeric(g["ci_high"])
+        truth = float(g["true_mi"].iloc[0])
+        rows.append({"task": task, "estimator": label, "runs": len(g),
+                     "covered": int(((low <= truth) & (truth <= high)).sum()),
+                     "below": int((high < truth).sum()), "above": int((low > truth).sum())})
+    return rows
+
+
 def record_comparison(path: Path, df, summary, means, seeds, args) -> None:
     """The tables as JSON with where they came from: command, commit, date, machine."""
     import json
@@ -200,7 +214,8 @@ def record_comparison(path: Path, df, summary, means, seeds, args) -> None:
     cols = ["task", "estimator", "true_mi", "mean", "std", "runs", "log_ratio", "solved"]
     record = {"provenance": provenance,
               "summary": summary.reset_index().to_dict("records"),
-              "task_means": means[cols].to_dict("records")}
+              "task_means": means[cols].to_dict("records"),
+              "interval_by_task": interval_by_task(df)}
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(record, indent=1, default=float, allow_nan=True) + "\n")
 

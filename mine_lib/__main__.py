@@ -24,8 +24,9 @@ from .io import load_samples
 METHOD_HELP = {
     "mine": "MINE: Donsker-Varadhan bound, gradient bias corrected with a moving average "
             "(the paper's estimator)",
-    "crossfit": "the default: 5 critics trained with JS on rank-Gaussian margins, each read out "
-                "with DV on the fold it never saw; gives an interval and warnings",
+    "crossfit": "the default: per fold, critics trained with JS on rank-Gaussian margins (one "
+                "started from the Gaussian-copula log ratio), read out with DV on the fold they "
+                "never saw; gives an interval and warnings",
     "mine-f": "MINE-f: the f-divergence (NWJ) lower bound, unbiased minibatch gradients",
     "nwj": "NWJ lower bound (Nguyen, Wainwright & Jordan), the same bound as mine-f",
     "dv": "Donsker-Varadhan bound with plain minibatch gradients (biased)",

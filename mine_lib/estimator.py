@@ -313,6 +313,9 @@ class CrossFitConfig:
     The rows are cut into ``folds`` folds. Critic f trains on all folds but f and f + 1,
     picks its best state on fold f + 1 and reads out on fold f, so every row is read out
     once, by a critic that never saw it. All critics train at once, as one batched network.
+    With ``gaussian_offset`` each fold trains a second critic whose output starts from the
+    log density ratio of a Gaussian fitted to its training rows (after the rank transform:
+    a Gaussian copula); fold f + 1 picks the better of the two before fold f reads it out.
     """
 
     folds: int = 5

@@ -437,12 +437,15 @@ def dv_parts(critics: CriticStack, x: torch.Tensor, z: torch.Tensor, rows: torch
              perms: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Joint scores (k, m) of critic f on rows[f], and marginal scores (k, m * s): the same
     x against z of the same rows shuffled by each of the s permutations ``perms`` (s, m)."""
-    xr, zr = x[rows], z[rows]  # (k, m, d)
-    joint = critics(torch.cat([xr, zr], -1))
-    zm = zr[:, perms.reshape(-1)]  # (k, s * m, dz)
-    xm = xr.repeat(1, perms.shape[0], 1)
-    marg = critics(torch.cat([xm, zm], -1))
-    return joint, marg
+    return dv_parts_pairs(critics, x, z, rows, rows, perms)
+
+
+def read_cap(m: int) -> float:
+    """Scores are clipped to [-log m, log m] when read out on m rows. The DV bound holds for
+    any critic, the clipped one too, and a read-out on m rows cannot show more than about
+    log m nats anyway; the clip keeps one marginal pair scored far out in a heavy tail from
+    swamping the log-mean-exp term."""
+    return math.log(m)
 
 
 def dv_of(joint: torch.Tensor, marg: torch.Tensor) -> torch.Tensor:
@@ -575,6 +578,7 @@ def crossfit_estimate(x, z, config: CrossFitConfig | None = None) -> MIEstimate:
 
     read_perms = permutation_perms(read.shape[1], cfg.readout_shuffles, rng)
     joint, marg = dv_parts(critics, xt, zt, read[fold_of], read_perms)
+    every_read = dv_of(joint, marg).numpy()  # all c critics (diagnostics only)
     joint, marg = joint[chosen], marg[chosen]
     per_fold = dv_of(joint, marg).numpy()
     stderr = dv_stderr(joint, marg)
@@ -596,7 +600,9 @@ def crossfit_estimate(x, z, config: CrossFitConfig | None = None) -> MIEstimate:
     history = {"val_step": np.array(val_steps), "val_estimate": curve, "fold_estimates": per_fold,
                "fold_stderr": stderr, "fold_best_step": best_step[chosen].numpy(),
                "fold_offset": (chosen < k).numpy() if cfg.gaussian_offset else np.zeros(k, bool),
-               "null": np.array(null), "stop": stop_reason}
+               "null": np.array(null), "stop": stop_reason,
+               "critic_val_best": best_value.numpy().reshape(-1, k),
+               "critic_read": every_read.reshape(-1, k)}
     result = MIEstimate(
         mi=mi, method="crossfit", n_train=int(train.shape[1]), n_val=int(val.shape[1]),
         n_test=int(read.numel()), steps=step,
@@ -609,11 +615,13 @@ def crossfit_estimate(x, z, config: CrossFitConfig | None = None) -> MIEstimate:
 
 @torch.no_grad()
 def dv_parts_pairs(critics, x, z, x_rows, z_rows, perms):
-    """Like ``dv_parts``, with x from ``x_rows`` paired with z from ``z_rows``."""
+    """Like ``dv_parts``, with x from ``x_rows`` paired with z from ``z_rows``; scores clipped
+    by ``read_cap``."""
     xr, zr = x[x_rows], z[z_rows]
-    joint = critics(torch.cat([xr, zr], -1))
+    cap = read_cap(x_rows.shape[1])
+    joint = critics(torch.cat([xr, zr], -1)).clamp(-cap, cap)
     marg = critics(torch.cat([xr.repeat(1, perms.shape[0], 1), zr[:, perms.reshape(-1)]], -1))
-    return joint, marg
+    return joint, marg.clamp(-cap, cap)
 
 
 def fold_interval(values: np.ndarray, stderr: np.ndarray, level: float) -> tuple[float, float, str]:

@@ -117,3 +117,28 @@ def test_bad_options_of_the_default(options, message):
     x, z = correlated_gaussian(200, 1, 0.5, seed=0)
     with pytest.raises(InputError, match=message):
         estimate_mi(x, z, **options)
+
+
+def test_read_out_clips_scores_so_one_far_marginal_pair_cannot_swamp_it():
+    import math
+
+    import torch
+
+    from mine_lib.estimator import dv_of, dv_parts, read_cap
+
+    m = 200
+    x = torch.arange(m, dtype=torch.float32).reshape(m, 1)
+    z = x.clone()
+
+    def critic(xz):  # 1 on joint pairs, 0 on marginal ones, 1000 on one far marginal pair
+        xs, zs = xz[..., 0], xz[..., 1]
+        far = (xs == 0) & (zs == m - 1)
+        return torch.where(xs == zs, 1.0, 0.0) + 1000.0 * far
+
+    rows = torch.arange(m).reshape(1, m)
+    perms = torch.stack([torch.roll(torch.arange(m), 1)])  # z of the next row: no joint pair left
+    joint, marg = dv_parts(critic, x, z, rows, perms)
+    assert read_cap(m) == math.log(m)
+    assert abs(float(marg.max()) - math.log(m)) < 1e-5
+    value = float(dv_of(joint, marg)[0])
+    assert abs(value - (1 - math.log((2 * m - 1) / m))) < 1e-4  # unclipped: 1 - 1000 + log m

@@ -12,6 +12,7 @@ from mine_lib.critics import ConcatCritic, mlp
 from mine_lib.experiments.gan import (
     GANConfig,
     GANNets,
+    StackedMineLoss,
     adaptive_clip,
     code_mi,
     critic_mi,
@@ -23,7 +24,6 @@ from mine_lib.experiments.gan import (
     toy_discriminator,
     toy_nets,
     train_gan,
-    StackedMineLoss,
     train_image_gan,
     train_image_gans,
     train_toy_gan,
@@ -252,7 +252,7 @@ def test_stacked_dcgans_match_training_alone():
     images = np.random.default_rng(0).integers(0, 256, size=(64, 3, 28, 28), dtype=np.uint8)
     cfgs = [GANConfig(beta=b, seed=s, steps=3, batch_size=8, snapshot_at=(3,), snapshot_size=5)
             for b, s in ((0.0, 0), (1.0, 1))]
-    sizes = dict(d_noise=4, d_code=3, width=4, critic_width=4)
+    sizes = {"d_noise": 4, "d_code": 3, "width": 4, "critic_width": 4}
     together = train_image_gans(images, cfgs, **sizes)
     alone = train_image_gan(images, cfgs[1], **sizes)
     assert np.allclose(together[1].snapshots[3], alone.snapshots[3], atol=1e-4)

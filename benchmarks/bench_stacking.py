@@ -55,7 +55,8 @@ def bench_gan(seeds: int, quick: bool) -> list[dict]:
             for s in range(n_dc)]
     stacked = runs_per_second(lambda: gan.train_image_gans(images, cfgs), n_dc)
     alone = runs_per_second(lambda: [gan.train_image_gan(images, c) for c in cfgs], n_dc)
-    out.append(report("DCGAN+MINE (stacked images, batch 64)", steps, n_dc, stacked, alone))
+    out.append(report("DCGAN+MINE (batch 64; several seeds share one training loop)", steps,
+                      n_dc, stacked, alone))
     return out
 
 

@@ -668,10 +668,11 @@ class MemberModels(Models):
     of the (S, B, ...) tensors, while the MINE losses, the clipping and the optimiser steps
     are done for all members at once.
 
-    For convolutional networks this is the faster way on a CPU: stacking S DCGANs as one
-    network (grouped convolutions with groups = S) computed the same numbers but took about
-    1.3 times as long per step as this loop on this machine (convolutions cost their
-    arithmetic, not per-call overhead, so nothing is saved by merging them).
+    On a CPU this saves nothing for convolutional networks, whose cost is their arithmetic
+    rather than per-call overhead (``benchmarks/bench_stacking.py``: this loop took about
+    1.1 to 1.2 times as long as training the DCGANs one at a time). Stacking S DCGANs as one
+    network (grouped convolutions with groups = S) computed the same numbers and was slower
+    still (about 1.3 times), so the loop is kept: it is simple and runs every seed together.
     """
 
     def __init__(self, members: Sequence[GANNets]):

@@ -12,6 +12,7 @@ from mine_lib.critics import ConcatCritic, mlp
 from mine_lib.experiments.gan import (
     GANConfig,
     GANNets,
+    StackedMineLoss,
     adaptive_clip,
     code_mi,
     critic_mi,
@@ -24,6 +25,7 @@ from mine_lib.experiments.gan import (
     toy_nets,
     train_gan,
     train_image_gan,
+    train_image_gans,
     train_toy_gan,
     train_toy_gans,
 )
@@ -229,3 +231,55 @@ def test_stacked_training_matches_training_alone():
     assert together[1].label == "spiral, beta=1, seed=1"
     with pytest.raises(InputError, match="beta and seed only"):
         train_toy_gans([jobs[0], (jobs[1][0], GANConfig(steps=4))], **sizes)
+
+
+def test_stacked_mine_loss_equals_one_mine_loss_per_model():
+    from mine_lib.objectives import MineLoss
+
+    gen = torch.Generator().manual_seed(0)
+    stacked, alone = StackedMineLoss(rate=0.1), [MineLoss(rate=0.1) for _ in range(3)]
+    for step in range(4):  # the moving averages must stay apart too
+        t_joint = torch.randn(3, 16, generator=gen) * (1 + torch.arange(3.0))[:, None]
+        t_marg = torch.randn(3, 16, generator=gen) * (1 + torch.arange(3.0))[:, None]
+        together = stacked(t_joint, t_marg)
+        each = torch.stack([m(t_joint[s], t_marg[s]) for s, m in enumerate(alone)])
+        assert torch.allclose(together, each, atol=1e-6), step
+    with pytest.raises(InputError, match="rate"):
+        StackedMineLoss(rate=0.0)
+
+
+def test_stacked_dcgans_match_training_alone():
+    images = np.random.default_rng(0).integers(0, 256, size=(64, 3, 28, 28), dtype=np.uint8)
+    cfgs = [GANConfig(beta=b, seed=s, steps=3, batch_size=8, snapshot_at=(3,), snapshot_size=5)
+            for b, s in ((0.0, 0), (1.0, 1))]
+    sizes = {"d_noise": 4, "d_code": 3, "width": 4, "critic_width": 4}
+    together = train_image_gans(images, cfgs, **sizes)
+    alone = train_image_gan(images, cfgs[1], **sizes)
+    assert np.allclose(together[1].snapshots[3], alone.snapshots[3], atol=1e-4)
+    assert np.allclose(together[1].history["mi_norm"], alone.history["mi_norm"], rtol=1e-4)
+    assert np.all(together[0].history["mi_norm_clipped"] == 0)  # beta = 0 stays a plain GAN
+    # the networks copied back out of the stack (batch-norm statistics included) are the same
+    from mine_lib.experiments.gan import generate
+
+    assert np.allclose(generate(together[1].nets, 10, seed=5), generate(alone.nets, 10, seed=5),
+                       atol=1e-4)
+    with pytest.raises(InputError, match="beta and seed only"):
+        train_image_gans(images, [cfgs[0], GANConfig(steps=4, batch_size=8)], **sizes)
+    with pytest.raises(InputError, match="at least one"):
+        train_image_gans(images, [], **sizes)
+
+
+def test_clip_with_owners_equals_one_clip_per_model():
+    gen = torch.Generator().manual_seed(1)
+    shapes = [(4, 5), (5,), (2, 3)]
+    adv = {s: [torch.randn(sh, generator=gen) for sh in shapes] for s in range(2)}
+    mi = {s: [torch.randn(sh, generator=gen) * (5 if s == 0 else 0.01) for sh in shapes]
+          for s in range(2)}
+    owners = [0, 0, 0, 1, 1, 1]
+    together = adaptive_clip(adv[0] + adv[1], mi[0] + mi[1], 2, owners=owners)
+    for s in range(2):
+        alone = adaptive_clip(adv[s], mi[s])
+        assert all(torch.allclose(a, b) for a, b in zip(alone, together[3 * s: 3 * s + 3]))
+    norms = model_norms(together, 2, owners)
+    assert float(norms[0]) == pytest.approx(float(global_norm(adv[0])), rel=1e-6)  # clipped
+    assert float(norms[1]) == pytest.approx(float(global_norm(mi[1])), rel=1e-6)   # left alone

@@ -17,6 +17,7 @@ from mine_lib.experiments.modes import (
     stacked_confidence,
     stacked_labels,
     stacked_metrics,
+    stacked_readout,
 )
 
 CORNERS = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0], [10.0, 10.0]])
@@ -151,3 +152,16 @@ def test_bad_input_gets_clear_errors():
         kl_to_uniform([1, -1])
     with pytest.raises(InputError, match=r"\(n, 3, 28, 28\)"):
         stacked_labels(np.zeros((2, 28, 28)), BrightnessClassifier())
+
+
+def test_stacked_readout_is_labels_and_confidence_in_one_pass():
+    clean = np.full((4, 3, 28, 28), 3 / 9, dtype=np.float32)
+    mixed = clean.copy()
+    mixed[:, 2] = np.random.default_rng(0).uniform(0, 1, (4, 28, 28))
+    images = np.concatenate([clean, mixed])
+    labels, conf = stacked_readout(images, SureOnCleanImages())
+    assert labels.tolist() == stacked_labels(images, SureOnCleanImages()).tolist()
+    assert labels[:4].tolist() == [333] * 4
+    assert conf == pytest.approx(stacked_confidence(images, SureOnCleanImages()), abs=1e-6)
+    with pytest.raises(InputError, match="stacked images"):
+        stacked_readout(np.zeros((2, 28, 28)), SureOnCleanImages())

@@ -101,6 +101,20 @@ def confidence(model: DigitClassifier, images, batch_size: int = 2048) -> np.nda
     return torch.cat(out).numpy()
 
 
+@torch.no_grad()
+def predict_with_confidence(model: DigitClassifier, images,
+                            batch_size: int = 2048) -> tuple[np.ndarray, np.ndarray]:
+    """``predict`` and ``confidence`` from one pass over the images: (labels, probabilities)."""
+    model.eval()
+    dev = next(model.parameters()).device
+    labels, probs = [], []
+    for chunk in to_input(images).split(batch_size):
+        p = torch.softmax(model(chunk.to(dev)), dim=1).max(dim=1)
+        labels.append(p.indices.cpu())
+        probs.append(p.values.cpu())
+    return torch.cat(labels).numpy(), torch.cat(probs).numpy()
+
+
 class ChapterData(NamedTuple):
     """The training and test splits a chapter loaded, and what to tell its reader."""
 

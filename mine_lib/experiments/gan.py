@@ -15,7 +15,8 @@ Contents: the toy data (a spiral of Gaussians, the 5 x 5 grid of Gaussians), MLP
 small DCGAN networks, the clipping function and one training loop for all of them. The
 loop trains S models at once (every tensor shaped (S, batch, ...)): the toy experiments
 stack all their runs (datasets x beta x seeds) into one batched computation, which on a
-CPU costs little more than a single run; the DCGAN runs as a stack of one.
+CPU costs little more than a single run; several DCGANs share one training loop
+(``MemberModels``: each network runs on its own slice, the rest is done for all at once).
 
 Layer: the book's experiments. May import the library and other experiment modules;
 the library never imports this one.
@@ -32,7 +33,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from .. import bounds, objectives
+from .. import bounds
 from ..critics import ConcatCritic, mlp
 from ..errors import InputError
 from ..utils import ensure_finite, pick_device, seed_everything
@@ -231,10 +232,18 @@ def linear_shapes(net: nn.Sequential) -> list[tuple[int, int]]:
 # ---------------------------------------------------------------- adaptive clipping
 
 
-def model_norms(grads: Sequence[Tensor | None], n_models: int = 1) -> Tensor:
+def model_norms(grads: Sequence[Tensor | None], n_models: int = 1,
+                owners: Sequence[int] | None = None) -> Tensor:
     """Global gradient norm of each of n_models models: sqrt of the sum of squares of every
     entry of every gradient (None counts as zero). With n_models > 1 each gradient's first
-    dimension indexes the model (the StackedMLP layout)."""
+    dimension indexes the model (the StackedMLP layout), unless ``owners`` gives the model
+    of each gradient (models kept as separate networks)."""
+    if owners is not None:
+        sums = torch.zeros(n_models, dtype=torch.float64)
+        for g, o in zip(grads, owners):
+            if g is not None:
+                sums[o] += g.detach().double().square().sum()
+        return sums.sqrt()
     flat = [g.detach().reshape(n_models, -1) for g in grads if g is not None]
     if not flat:
         return torch.zeros(n_models, dtype=torch.float64)
@@ -247,13 +256,14 @@ def global_norm(grads: Sequence[Tensor | None]) -> Tensor:
 
 
 def adaptive_clip(adv_grads: Sequence[Tensor | None], mi_grads: Sequence[Tensor | None],
-                  n_models: int = 1, eps: float = 1e-12) -> list[Tensor | None]:
+                  n_models: int = 1, eps: float = 1e-12,
+                  owners: Sequence[int] | None = None) -> list[Tensor | None]:
     """The MI gradient scaled to norm min(||g_adv||, ||g_mi||), global norms over all parameters.
 
     Both lists hold one gradient per generator parameter, in the same order. The
     direction of the MI gradient is kept; only its length is capped by the adversarial one.
-    With n_models > 1, every gradient stacks n_models models along its first dimension and
-    each model is clipped by its own norms.
+    With n_models > 1, every gradient stacks n_models models along its first dimension (or
+    ``owners`` names the model of each gradient) and each model is clipped by its own norms.
     """
     if len(adv_grads) != len(mi_grads):
         raise InputError(f"adv_grads has {len(adv_grads)} entries but mi_grads has "
@@ -261,13 +271,18 @@ def adaptive_clip(adv_grads: Sequence[Tensor | None], mi_grads: Sequence[Tensor 
     for a, m in zip(adv_grads, mi_grads):
         if a is not None and m is not None and a.shape != m.shape:
             raise InputError(f"gradient shapes differ: {tuple(a.shape)} vs {tuple(m.shape)}")
-    scale = torch.clamp(model_norms(adv_grads, n_models) / (model_norms(mi_grads, n_models) + eps),
-                        max=1.0)
-    return [None if g is None else g * per_model(scale, g, n_models) for g in mi_grads]
+    scale = torch.clamp(model_norms(adv_grads, n_models, owners)
+                        / (model_norms(mi_grads, n_models, owners) + eps), max=1.0)
+    owners = owners if owners is not None else [None] * len(mi_grads)
+    return [None if g is None else g * per_model(scale, g, n_models, o)
+            for g, o in zip(mi_grads, owners)]
 
 
-def per_model(values: Tensor, like: Tensor, n_models: int) -> Tensor:
-    """values (n_models,) shaped to broadcast over a tensor stacked along its first dimension."""
+def per_model(values: Tensor, like: Tensor, n_models: int, owner: int | None = None) -> Tensor:
+    """values (n_models,) shaped to broadcast over a tensor stacked along its first dimension;
+    with ``owner``, the value of that model (the tensor belongs to one model only)."""
+    if owner is not None:
+        return values[owner].to(like.dtype)
     if n_models == 1:
         return values[0].to(like.dtype)
     return values.to(like.dtype).view(n_models, *[1] * (like.ndim - 1))
@@ -354,6 +369,7 @@ class Models:
     """What the training loop sees: S models, every tensor shaped (S, B, ...)."""
 
     n_models: int
+    owners: list[int] | None = None  # the model of each generator parameter, if not stacked
     g_params: list[Tensor]
     d_params: list[Tensor]
     t_params: list[Tensor]
@@ -417,6 +433,29 @@ class StackedToyModels(Models):
         return self.members
 
 
+class StackedMineLoss:
+    """``objectives.MineLoss`` for S models at once: scores (S, B) -> losses (S,).
+
+    Each model keeps its own moving average of E_batch[e^T] (``log_avg``, shape (S,)); the
+    result equals S separate ``MineLoss`` objects, at the cost of one.
+    """
+
+    def __init__(self, rate: float = 0.01):
+        if not 0.0 < rate <= 1.0:
+            raise InputError(f"the moving-average rate must be in (0, 1], got {rate}")
+        self.rate = rate
+        self.log_avg: Tensor | None = None
+
+    def __call__(self, t_joint: Tensor, t_marg: Tensor) -> Tensor:
+        batch = (torch.logsumexp(t_marg, 1) - math.log(t_marg.shape[1])).detach()
+        if self.log_avg is None or self.rate == 1.0:
+            self.log_avg = batch
+        else:  # log((1 - r) avg + r batch), in the log domain
+            self.log_avg = torch.logaddexp(math.log1p(-self.rate) + self.log_avg,
+                                           math.log(self.rate) + batch)
+        return -(t_joint.mean(1) - torch.exp(t_marg - self.log_avg[:, None]).mean(1))
+
+
 def bce_logits(logits: Tensor, target: float) -> Tensor:
     """Binary cross-entropy of each model, averaged over its batch: (S, B) -> (S,)."""
     return nn.functional.binary_cross_entropy_with_logits(
@@ -450,7 +489,8 @@ def train_models(models: Models, samplers: Sequence[Callable], configs: Sequence
     opt_g = torch.optim.Adam(models.g_params, lr=cfg.lr, **opt)
     opt_d = torch.optim.Adam(models.d_params, lr=cfg.lr, **opt)
     opt_t = torch.optim.Adam(models.t_params, lr=cfg.critic_lr, **opt)
-    mines = [objectives.MineLoss(rate=cfg.ema_rate) for _ in range(S)]
+    mine = StackedMineLoss(rate=cfg.ema_rate)
+    owners = models.owners if models.owners is not None else [None] * len(models.g_params)
     names = ("d_loss", "g_adv", "mi", "adv_norm", "mi_norm", "mi_norm_clipped")
     curves = {k: torch.zeros(cfg.steps, S) for k in names}
     snapshots: list[dict[int, np.ndarray]] = [{} for _ in range(S)]
@@ -478,7 +518,7 @@ def train_models(models: Models, samplers: Sequence[Callable], configs: Sequence
         shuffled = torch.gather(code, 1, perm.unsqueeze(-1).expand_as(code))
         scores = models.critic(torch.cat([fake, fake], 1), torch.cat([code, shuffled], 1))
         t_joint, t_marg = scores[:, :n], scores[:, n:]
-        mi_loss = torch.stack([mine(t_joint[s], t_marg[s]) for s, mine in enumerate(mines)])
+        mi_loss = mine(t_joint, t_marg)
         check_finite(adv.detach(), "the generator's adversarial loss", step, labels)
         check_finite(mi_loss.detach(), "the MINE loss", step, labels, "try a smaller critic_lr")
 
@@ -487,8 +527,9 @@ def train_models(models: Models, samplers: Sequence[Callable], configs: Sequence
         g_all = torch.autograd.grad(mi_loss.sum(), models.g_params + models.t_params,
                                     allow_unused=True)
         k = len(models.g_params)
-        g_mi = [None if g is None else g * per_model(betas, g, S) for g in g_all[:k]]
-        g_used = adaptive_clip(g_adv, g_mi, S) if cfg.clip else g_mi
+        g_mi = [None if g is None else g * per_model(betas, g, S, o)
+                for g, o in zip(g_all[:k], owners)]
+        g_used = adaptive_clip(g_adv, g_mi, S, owners=models.owners) if cfg.clip else g_mi
         set_grads(models.t_params, g_all[k:])
         set_grads(models.g_params, [sum_grads(a, m) for a, m in zip(g_adv, g_used)])
         opt_t.step()
@@ -499,9 +540,9 @@ def train_models(models: Models, samplers: Sequence[Callable], configs: Sequence
             curves["d_loss"][row], curves["g_adv"][row] = d_loss.detach(), adv.detach()
             # the DV bound of each model on this batch: E[T] - log mean e^T(shuffled)
             curves["mi"][row] = t_joint.mean(1) - (torch.logsumexp(t_marg, 1) - math.log(n))
-            curves["adv_norm"][row] = model_norms(g_adv, S)
-            curves["mi_norm"][row] = model_norms(g_mi, S)
-            curves["mi_norm_clipped"][row] = model_norms(g_used, S)
+            curves["adv_norm"][row] = model_norms(g_adv, S, models.owners)
+            curves["mi_norm"][row] = model_norms(g_mi, S, models.owners)
+            curves["mi_norm_clipped"][row] = model_norms(g_used, S, models.owners)
         if step in wanted:
             if eval_inputs is None:
                 eval_inputs = snapshot_inputs(configs, cfg.snapshot_size, d_noise, d_code, device)
@@ -617,6 +658,80 @@ def train_image_gan(images: np.ndarray, config: GANConfig | None = None, d_noise
     seed_everything(cfg.seed)
     nets = dcgan_nets(d_noise, d_code, width, critic_width)
     return train_gan(sampler, nets, cfg, label=f"dcgan, beta={cfg.beta:g}, seed={cfg.seed}")
+
+
+# ---------------------------------------------------------------- several DCGANs
+
+
+class MemberModels(Models):
+    """S networks of any kind in one training loop: each pass runs every member on its slice
+    of the (S, B, ...) tensors, while the MINE losses, the clipping and the optimiser steps
+    are done for all members at once.
+
+    On a CPU this saves nothing for convolutional networks, whose cost is their arithmetic
+    rather than per-call overhead (``benchmarks/bench_stacking.py``: this loop took about
+    1.1 to 1.2 times as long as training the DCGANs one at a time). Stacking S DCGANs as one
+    network (grouped convolutions with groups = S) computed the same numbers and was slower
+    still (about 1.3 times), so the loop is kept: it is simple and runs every seed together.
+    """
+
+    def __init__(self, members: Sequence[GANNets]):
+        self.members, self.n_models = list(members), len(members)
+        self.g_params, self.owners = [], []
+        for s, m in enumerate(self.members):
+            params = [p for p in m.generator.parameters() if p.requires_grad]
+            self.g_params += params
+            self.owners += [s] * len(params)
+        self.d_params = [p for m in self.members for p in m.discriminator.parameters()
+                         if p.requires_grad]
+        self.t_params = [p for m in self.members for p in m.critic.parameters()
+                         if p.requires_grad]
+
+    def generator(self, inputs):
+        return torch.stack([m.generator(inputs[s]) for s, m in enumerate(self.members)])
+
+    def discriminator(self, x):
+        return torch.stack([m.discriminator(x[s]).reshape(-1)
+                            for s, m in enumerate(self.members)])
+
+    def critic(self, x, code):
+        return torch.stack([m.critic(x[s], code[s]).reshape(-1)
+                            for s, m in enumerate(self.members)])
+
+    def generator_mode(self, training):
+        for m in self.members:
+            m.generator.train(training)
+
+
+def train_image_gans(images: np.ndarray, configs: Sequence[GANConfig], d_noise: int = 32,
+                     d_code: int = 16, width: int = 32, critic_width: int = 16) -> list[GANRun]:
+    """Several DCGANs (+ MINE) on the same uint8 images (n, 3, 28, 28), trained at once.
+
+    The configs may differ in beta and seed only; each run starts from its seed's
+    initialisation and draws its own minibatches, as ``train_image_gan`` would alone.
+    """
+    if not configs:
+        raise InputError("train_image_gans needs at least one config")
+    for cfg in configs:
+        cfg.check()
+        if cfg.shared() != configs[0].shared():
+            raise InputError("the configs of one stacked training may differ in beta and seed "
+                             f"only; {cfg.shared()} differs from {configs[0].shared()}")
+    sampler = image_sampler(images)
+    members = []
+    for cfg in configs:
+        seed_everything(cfg.seed)
+        members.append(dcgan_nets(d_noise, d_code, width, critic_width))
+    device = pick_device(configs[0].device)
+    for net in members:
+        for module in (net.generator, net.discriminator, net.critic):
+            module.to(device).train()
+    labels = [f"dcgan, beta={cfg.beta:g}, seed={cfg.seed}" for cfg in configs]
+    snaps, hists, seconds = train_models(MemberModels(members), [sampler] * len(configs),
+                                         configs, d_noise, d_code, labels)
+    nets = members
+    return [GANRun(nets[s], configs[s], snaps[s], hists[s], seconds, labels[s])
+            for s in range(len(configs))]
 
 
 # ---------------------------------------------------------------- MI readouts

@@ -123,6 +123,18 @@ def stacked_confidence(images, classifier) -> np.ndarray:
     return np.mean([confidence(classifier, images[:, ch]) for ch in range(3)], axis=0)
 
 
+def stacked_readout(images, classifier) -> tuple[np.ndarray, np.ndarray]:
+    """``stacked_labels`` and ``stacked_confidence`` from one classifier pass per channel."""
+    from .classifier import predict_with_confidence  # torch is only needed here
+
+    images = np.asarray(images)
+    if images.ndim != 4 or images.shape[1] != 3 or images.shape[0] == 0:
+        raise InputError(f"stacked images must have shape (n, 3, 28, 28), got {images.shape}")
+    read = [predict_with_confidence(classifier, images[:, ch]) for ch in range(3)]
+    labels = read[0][0] * 100 + read[1][0] * 10 + read[2][0]
+    return labels.astype(np.int64), np.mean([conf for _, conf in read], axis=0)
+
+
 def label_metrics(labels, n_modes: int = 1000, min_count: int = 1) -> ModeMetrics:
     """Coverage of discrete modes 0..n_modes-1 given one mode label per sample."""
     labels = np.asarray(labels)

@@ -124,3 +124,33 @@ def test_bad_images_get_clear_errors(images, message):
 def test_divergence_is_reported(data):
     with pytest.raises(DivergenceError, match="diverged at step"):
         ali.train_ali(data, small("ali+mine", lr=1e12, critic_lr=1e12, steps=200))
+
+
+def test_a_seed_trains_the_same_alone_or_stacked_with_others(data):
+    cfg = small("ali+mine", steps=15, clip=True, dropout=0.2)
+    together = ali.train_ali_seeds(data, cfg, [3, 4])
+    alone = ali.train_ali_seeds(data, cfg, [4])[0]
+    for name in ("encoder", "generator", "discriminator", "critic"):
+        a = dict(getattr(together[1].model, name).named_parameters())
+        b = dict(getattr(alone.model, name).named_parameters())
+        for key, value in a.items():
+            assert np.allclose(value.detach(), b[key].detach(), atol=1e-5), (name, key)
+    assert np.allclose(together[1].history["mi_train"], alone.history["mi_train"], atol=1e-4)
+    # and the two members of the stack are different models
+    w0, w1 = (r.model.encoder[0].weight.detach() for r in together)
+    assert not np.allclose(w0, w1)
+    assert [r.config["seed"] for r in together] == [3, 4]
+
+
+def test_adaptive_clip_caps_each_members_mi_gradient_by_its_adversarial_norm():
+    import torch
+    adv = [torch.tensor([[3.0, 4.0], [0.3, 0.4]])]      # norms 5 and 0.5
+    mi = [torch.tensor([[0.6, 0.8], [6.0, 8.0]])]       # norms 1 and 10
+    out = ali.adaptive_clip(adv, mi, n_models=2)[0]
+    assert torch.allclose(out[0], mi[0][0])              # below the cap: unchanged
+    assert torch.allclose(out[1], torch.tensor([0.3, 0.4]))  # scaled to norm 0.5, same direction
+
+
+def test_stacking_needs_a_seed(data):
+    with pytest.raises(InputError, match="at least one seed"):
+        ali.train_ali_seeds(data, small("ali", steps=2), [])

@@ -16,6 +16,12 @@ The encoder is a Gaussian with a learned mean F(x) and a fixed standard deviatio
 critic on (x, z) pairs, so the information that passes through the encoder is measured
 for all three; only "ali+mine" sends its gradient into the encoder.
 
+``train_ali_seeds`` trains several seeds of one model as one stacked computation (every
+layer a batched matrix product over the seeds), each seed drawing its own weights,
+minibatches and noise, so that it trains exactly as it would alone; ``train_ali`` is one
+seed of it. ``clip=True`` applies the paper's adaptive clipping to the MI gradient of
+"ali+mine" (its norm capped by the adversarial gradient's, per seed).
+
 Images are any (n, C, H, W) float tensor in [0, 1] (uint8 0..255 and (n, H, W) are also
 accepted); the networks are multilayer perceptrons on the flattened image.
 
@@ -27,7 +33,8 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 import torch
@@ -66,6 +73,7 @@ class ALIConfig:
     hidden: int = 256                # width of every hidden layer
     sigma: float = 1.0               # the encoder's fixed standard deviation
     beta: float = 1.0                # weight of I_q(x, z) ("ali+mine")
+    clip: bool = False               # "ali+mine": cap the MI gradient's norm by the adversarial one's
     recon_weight: float = 1.0        # weight of the per-image squared error ("alice-l2")
     critic_hidden: tuple[int, ...] = (256, 256)
     ema_rate: float = 0.01           # MineLoss: weight of the new batch in the moving average
@@ -184,6 +192,92 @@ def critic_scores(critic: nn.Module, x: Tensor, z: Tensor, perm: Tensor) -> tupl
     return t[: x.shape[0]], t[x.shape[0]:]
 
 
+# ---------------------------------------------------------------- stacked networks
+
+class StackedLinear(nn.Module):
+    """S Linear layers of one shape, applied at once: (S, B, n_in) -> (S, B, n_out)."""
+
+    def __init__(self, layers: Sequence[nn.Linear]):
+        super().__init__()
+        self.weight = nn.Parameter(torch.stack([l.weight.detach().T for l in layers]).clone())
+        self.bias = nn.Parameter(torch.stack([l.bias.detach()[None] for l in layers]).clone())
+
+    def forward(self, x: Tensor) -> Tensor:
+        return torch.baddbmm(self.bias, x, self.weight)
+
+    @torch.no_grad()
+    def copy_member(self, s: int, into: nn.Linear) -> None:
+        into.weight.copy_(self.weight[s].T)
+        into.bias.copy_(self.bias[s, 0])
+
+
+class StackedDropout(nn.Module):
+    """Dropout whose mask for member s comes from generator s, so that a member's training
+    does not depend on which other members share the stack."""
+
+    def __init__(self, p: float, generators: Sequence[torch.Generator]):
+        super().__init__()
+        self.p, self.generators = float(p), list(generators)
+
+    def forward(self, x: Tensor) -> Tensor:
+        if not self.training or self.p == 0.0:
+            return x
+        keep = torch.stack([torch.rand(x.shape[1:], generator=g) for g in self.generators])
+        return x * (keep.to(x) >= self.p) / (1.0 - self.p)
+
+
+STATELESS = (nn.LeakyReLU, nn.ReLU, nn.Sigmoid)
+
+
+def stack(members: Sequence[nn.Module], generators: Sequence[torch.Generator]) -> nn.Module:
+    """One module computing all members (Sequential of Linear, LeakyReLU, ReLU, Sigmoid,
+    Dropout, nested) on (S, B, n) inputs."""
+    first = members[0]
+    if isinstance(first, nn.Sequential):
+        return nn.Sequential(*[stack([m[i] for m in members], generators) for i in range(len(first))])
+    if isinstance(first, nn.Linear):
+        return StackedLinear(members)
+    if isinstance(first, nn.Dropout):
+        return StackedDropout(first.p, generators)
+    if isinstance(first, STATELESS):
+        return first
+    raise InputError(f"cannot stack a {type(first).__name__}")
+
+
+@torch.no_grad()
+def unstack(stacked: nn.Module, s: int, into: nn.Module) -> None:
+    """Write member s of a ``stack`` into a plain module of the same layout."""
+    if isinstance(stacked, StackedLinear):
+        stacked.copy_member(s, into)
+    elif isinstance(stacked, nn.Sequential):
+        for part, target in zip(stacked, into):
+            unstack(part, s, target)
+
+
+class StackedPair(nn.Module):
+    """The S discriminators D(x, z) or the S critics T(x, z) of a stack, on (S, B, .) inputs."""
+
+    def __init__(self, members: Sequence[nn.Module], generators: Sequence[torch.Generator]):
+        super().__init__()
+        self.joint_only = isinstance(members[0], ConcatCritic)
+        if self.joint_only:  # T(x, z) = MLP([x, z])
+            self.net = stack([m.net for m in members], generators)
+        else:  # D(x, z) = joint([x_branch(x), z_branch(z)])
+            self.x_branch = stack([m.x_branch for m in members], generators)
+            self.z_branch = stack([m.z_branch for m in members], generators)
+            self.joint = stack([m.joint for m in members], generators)
+
+    def forward(self, x: Tensor, z: Tensor) -> Tensor:
+        if self.joint_only:
+            return self.net(torch.cat([x, z], dim=-1)).squeeze(-1)
+        return self.joint(torch.cat([self.x_branch(x), self.z_branch(z)], dim=-1)).squeeze(-1)
+
+    def copy_member(self, s: int, into: nn.Module) -> None:
+        names = ("net",) if self.joint_only else ("x_branch", "z_branch", "joint")
+        for name in names:
+            unstack(getattr(self, name), s, getattr(into, name))
+
+
 # ---------------------------------------------------------------- training
 
 @dataclass
@@ -203,78 +297,148 @@ def as_image_batch(images) -> Tensor:
 
 
 def train_ali(images, config: ALIConfig | None = None) -> ALIRun:
-    """Train one bi-directional model ("ali", "ali+mine" or "alice-l2") on images.
+    """Train one bi-directional model ("ali", "ali+mine" or "alice-l2") on images: the
+    seed ``config.seed`` of ``train_ali_seeds``, alone in its stack."""
+    cfg = config or ALIConfig()
+    return train_ali_seeds(images, cfg, [cfg.seed])[0]
 
-    Each step draws a minibatch x, z ~ q(z|x) and z' ~ N(0, I), x' = G(z'), evaluates the
+
+def train_ali_seeds(images, config: ALIConfig, seeds: Sequence[int]) -> list[ALIRun]:
+    """Train one model per seed, all seeds as one stacked computation (batched matmuls).
+
+    Every random draw of member s (its initial weights, minibatches, codes, dropout masks,
+    shuffles) comes from its own seed, so a member trains exactly as it would alone. Each
+    step draws a minibatch x, z ~ q(z|x) and z' ~ N(0, I), x' = G(z'), evaluates the
     discriminator on (x, z) and (x', z') and the MINE critic on (x, z) and on (x, z
-    shuffled), and then updates three players simultaneously from that one forward pass:
-    the discriminator on its cross-entropy, the critic on MINE's loss, and the encoder
-    and generator on the adversarial loss, plus beta * MINE's loss for "ali+mine" (its
-    gradient reaches the encoder through z) or recon_weight * the l2 error for "alice-l2".
+    shuffled), and updates three players simultaneously from that one forward pass: the
+    discriminator on its cross-entropy, the critic on MINE's loss, and the encoder and
+    generator on the adversarial loss, plus beta * MINE's loss for "ali+mine" (its
+    gradient reaches the encoder through z; with ``clip`` its norm is capped by the
+    adversarial gradient's, per member) or recon_weight * the l2 error for "alice-l2".
     Any NaN or infinite loss stops the run with a DivergenceError.
     """
-    cfg = config or ALIConfig()
+    cfg = config
     cfg.check()
+    seeds = [int(s) for s in seeds]
+    if not seeds:
+        raise InputError("give at least one seed")
     x_all = as_image_batch(images)
     if x_all.shape[0] < 2:
         raise InputError(f"need at least 2 images to train, got {x_all.shape[0]}")
     device = pick_device(cfg.device)
-    gen = seed_everything(cfg.seed)
-    net = BiGenerativeModel(tuple(x_all.shape[1:]), cfg).to(device)
-    x_all = net.flat(x_all).to(device)
-    players = {
-        "d": list(net.discriminator.parameters()),
-        "t": list(net.critic.parameters()),
-        "eg": list(net.encoder.parameters()) + list(net.generator.parameters()),
-    }
+    gens = [torch.Generator().manual_seed(s) for s in seeds]
+    members = []
+    for s in seeds:
+        seed_everything(s)
+        members.append(BiGenerativeModel(tuple(x_all.shape[1:]), replace(cfg, seed=s)))
+    enc = stack([m.encoder for m in members], gens).to(device)
+    dec = stack([m.generator for m in members], gens).to(device)
+    disc = StackedPair([m.discriminator for m in members], gens).to(device)
+    critic = StackedPair([m.critic for m in members], gens).to(device)
+    x_all = members[0].flat(x_all).to(device)
+    n_models, d = len(seeds), cfg.latent_dim
+    players = {"d": list(disc.parameters()), "t": list(critic.parameters()),
+               "e": list(enc.parameters()), "g": list(dec.parameters())}
     optimizers = {
         "d": torch.optim.Adam(players["d"], lr=cfg.lr, betas=(0.5, 0.999)),
         "t": torch.optim.Adam(players["t"], lr=cfg.critic_lr),
-        "eg": torch.optim.Adam(players["eg"], lr=cfg.lr, betas=(0.5, 0.999)),
+        "eg": torch.optim.Adam(players["e"] + players["g"], lr=cfg.lr, betas=(0.5, 0.999)),
     }
-    critic_loss = MineLoss(cfg.ema_rate)
+    mine_losses = [MineLoss(cfg.ema_rate) for _ in seeds]
     batch = min(cfg.batch_size, x_all.shape[0])
-    history: dict[str, list] = {"step": [], "d_loss": [], "adv_loss": [], "mi_train": [], "l2": []}
+    keys = ("d_loss", "adv_loss", "mi_train", "l2", "adv_norm", "mi_norm")
+    history: dict[str, list] = {"step": [], **{k: [] for k in keys}}
     hint = f"try a smaller lr (now {cfg.lr}, critic_lr {cfg.critic_lr})"
+
+    def draw(fn):
+        return torch.stack([fn(g) for g in gens]).to(device)
+
     start = time.perf_counter()
     for step in range(1, cfg.steps + 1):
-        x = x_all[torch.randint(x_all.shape[0], (batch,), generator=gen).to(device)]
-        z_prior = torch.randn(batch, cfg.latent_dim, generator=gen).to(device)
-        perm = torch.randperm(batch, generator=gen).to(device)
-        z_enc = net.encode(x, gen)
-        d_enc, d_gen = net.discriminator(x, z_enc), net.discriminator(net.decode(z_prior), z_prior)
-        d_loss = discriminator_loss(d_enc, d_gen)
-        adv = adversarial_loss(d_enc, d_gen)
+        x = x_all[draw(lambda g: torch.randint(x_all.shape[0], (batch,), generator=g))]
+        z_prior = draw(lambda g: torch.randn(batch, d, generator=g))
+        eps = draw(lambda g: torch.randn(batch, d, generator=g))
+        perm = draw(lambda g: torch.randperm(batch, generator=g))
+        z_enc = enc(x) + cfg.sigma * eps
+        d_enc, d_gen = disc(x, z_enc), disc(dec(z_prior), z_prior)
+        d_loss = per_member(discriminator_loss, d_enc, d_gen)
+        adv = per_member(adversarial_loss, d_enc, d_gen)
         # the critic sees z through the encoder only when its gradient is meant to flow there
         z_for_t = z_enc if cfg.model == "ali+mine" else z_enc.detach()
-        t_joint, t_marg = critic_scores(net.critic, x, z_for_t, perm)
-        t_loss = critic_loss(t_joint, t_marg)  # minimising it raises MINE's bound on I_q
-        total, l2 = adv, torch.zeros(())
+        z_marg = torch.take_along_dim(z_for_t, perm[..., None], dim=1)
+        t = critic(torch.cat([x, x], dim=1), torch.cat([z_for_t, z_marg], dim=1))
+        t_joint, t_marg = t[:, :batch], t[:, batch:]
+        # minimising it raises MINE's bound on I_q, one moving average per member
+        t_loss = torch.stack([mine_losses[s](t_joint[s], t_marg[s]) for s in range(n_models)])
+        l2 = torch.zeros(n_models, device=device)
         if cfg.model == "alice-l2":
-            l2 = l2_reconstruction(x, net.decode(z_enc))
-            total = total + cfg.recon_weight * l2
-        elif cfg.model == "ali+mine":
-            total = total + cfg.beta * t_loss
-        losses = {"d": d_loss, "t": t_loss, "eg": total}
-        for name, what in (("d", "the discriminator loss"), ("t", "the MINE critic loss"),
-                           ("eg", f"the {cfg.model} encoder/generator loss")):
-            ensure_finite(losses[name].detach(), what, step, hint)
-        grads = {name: torch.autograd.grad(losses[name], players[name], retain_graph=name != "eg")
-                 for name in ("d", "t", "eg")}
-        for name, opt in optimizers.items():
-            for p, g in zip(players[name], grads[name]):
-                p.grad = g
-            opt.step()
+            l2 = ((x - dec(z_enc)) ** 2).sum(dim=2).mean(dim=1)
+        eg_loss = adv + cfg.recon_weight * l2 if cfg.model == "alice-l2" else adv
+        for loss, what in ((d_loss, "the discriminator loss"), (t_loss, "the MINE critic loss"),
+                           (eg_loss, f"the {cfg.model} encoder/generator loss")):
+            ensure_finite(loss.detach().sum(), what, step, hint)
+        grads = {"d": torch.autograd.grad(d_loss.sum(), players["d"], retain_graph=True),
+                 "t": torch.autograd.grad(t_loss.sum(), players["t"], retain_graph=True)}
+        eg = players["e"] + players["g"]
+        adv_grads = torch.autograd.grad(eg_loss.sum(), eg, retain_graph=cfg.model == "ali+mine",
+                                        allow_unused=True)
+        norms = (model_norms(adv_grads[: len(players["e"])], n_models),
+                 torch.zeros(n_models, dtype=torch.float64))
+        if cfg.model == "ali+mine" and cfg.beta > 0:
+            mi_grads = torch.autograd.grad(cfg.beta * t_loss.sum(), players["e"])
+            norms = (norms[0], model_norms(mi_grads, n_models))
+            if cfg.clip:
+                mi_grads = adaptive_clip(adv_grads[: len(players["e"])], mi_grads, n_models)
+            adv_grads = [a + m for a, m in zip(adv_grads, mi_grads)] + list(adv_grads[len(mi_grads):])
+        grads["eg"] = adv_grads
+        for name, params in (("d", players["d"]), ("t", players["t"]), ("eg", eg)):
+            for p, g in zip(params, grads[name]):
+                p.grad = None if g is None else g
+            optimizers[name].step()
 
         if step % cfg.log_every == 0 or step == cfg.steps:
             history["step"].append(step)
-            history["d_loss"].append(float(d_loss.detach()))
-            history["adv_loss"].append(float(adv.detach()))
-            history["mi_train"].append(float(bounds.dv_bound(t_joint.detach(), t_marg.detach())))
-            history["l2"].append(float(l2.detach()))
-    net.eval()
-    return ALIRun(model=net, config=asdict(cfg), history={k: np.asarray(v) for k, v in history.items()},
-                  steps=cfg.steps, seconds=time.perf_counter() - start)
+            mi = [float(bounds.dv_bound(t_joint[s].detach(), t_marg[s].detach()))
+                  for s in range(n_models)]
+            for key, value in (("d_loss", d_loss), ("adv_loss", adv), ("l2", l2),
+                               ("adv_norm", norms[0]), ("mi_norm", norms[1])):
+                history[key].append(value.detach().cpu().double().numpy())
+            history["mi_train"].append(np.array(mi))
+    seconds = time.perf_counter() - start
+    runs = []
+    for s, (seed, net) in enumerate(zip(seeds, members)):
+        unstack(enc, s, net.encoder)
+        unstack(dec, s, net.generator)
+        disc.copy_member(s, net.discriminator)
+        critic.copy_member(s, net.critic)
+        net.to(device).eval()
+        curves = {"step": np.asarray(history["step"])}
+        curves.update({k: np.array([row[s] for row in history[k]]) for k in keys})
+        runs.append(ALIRun(model=net, config=asdict(replace(cfg, seed=seed)), history=curves,
+                           steps=cfg.steps, seconds=seconds / n_models))
+    return runs
+
+
+def per_member(loss, a: Tensor, b: Tensor) -> Tensor:
+    """A two-argument loss on (S, B) logits, one value per member: shape (S,)."""
+    return torch.stack([loss(a[s], b[s]) for s in range(a.shape[0])])
+
+
+def model_norms(grads: Sequence[Tensor | None], n_models: int) -> Tensor:
+    """The global gradient norm of each member (first dimension indexes the member)."""
+    flat = [g.detach().reshape(n_models, -1) for g in grads if g is not None]
+    if not flat:
+        return torch.zeros(n_models, dtype=torch.float64)
+    return torch.linalg.vector_norm(torch.cat(flat, 1).double(), dim=1)
+
+
+def adaptive_clip(adv_grads: Sequence[Tensor | None], mi_grads: Sequence[Tensor],
+                  n_models: int) -> list[Tensor]:
+    """The paper's adaptive clipping, per member: the MI gradient scaled to norm
+    min(||g_adv||, ||g_mi||), norms over the encoder's parameters."""
+    scale = torch.clamp(model_norms(adv_grads, n_models)
+                        / (model_norms(mi_grads, n_models) + 1e-12), max=1.0)
+    return [g * scale.to(g.dtype).view(n_models, *[1] * (g.ndim - 1)) for g in mi_grads]
 
 
 # ---------------------------------------------------------------- using a trained model

@@ -1,0 +1,24 @@
+"""A chapter's claims beside a recorded run's."""
+
+from mine_lib.experiments import beside, evidence
+
+
+def rows(shift):
+    d = evidence.difference([1.0 + shift, 2.0 + shift, 1.5 + shift], [0.0, 0.1, 0.2],
+                            paired=True, names=("A", "B"), expected="a>b")
+    return [evidence.claim("c", "A beats B", "2 vs 1", d)]
+
+
+def test_each_claim_gets_the_recorded_decision_beside_its_own():
+    rec = {"results": {"results": {"claims": rows(-3.0)}}}
+    table = beside.claims_beside(rows(0.0), rec)
+    assert list(table["decision"]) == ["agrees"]
+    assert list(table["recorded long run: decision"]) == ["disagrees"]
+    assert "[3 seeds]" in table.loc[0, "recorded long run"]
+
+
+def test_no_recording_or_a_missing_claim_says_none_recorded():
+    assert list(beside.claims_beside(rows(0.0), None)["recorded long run"]) == ["none recorded"]
+    other = {"results": {"results": {"claims": [dict(rows(0.0)[0], claim="another")]}}}
+    assert beside.claims_beside(rows(0.0), other).loc[0, "recorded long run: decision"] == \
+        "none recorded"

@@ -229,8 +229,10 @@ def _difference_stats(a: np.ndarray, b: np.ndarray, paired: bool, level: float):
 def difference(a, b, *, paired: bool, names: Sequence[str] = ("A", "B"),
                what: str = "the estimate", unit: str = "", level: float = 0.95,
                higher_is_better: bool | None = True, expected: str | None = None,
-               smallest_effect: float | None = None, digits: int = 3) -> Decision:
+               smallest_effect: float | None = None, digits: int = 3,
+               per: str = "seed") -> Decision:
     """Decide whether ``a`` and ``b`` (one value per seed) differ; see the module docstring.
+    ``per`` names what the values are per ("seed"; "task" for a benchmark's tasks).
 
     ``paired``: the i-th values of ``a`` and ``b`` share a seed (same data, same init); then
     the interval is on the mean of the pairwise differences. ``higher_is_better=None``
@@ -257,8 +259,8 @@ def difference(a, b, *, paired: bool, names: Sequence[str] = ("A", "B"),
     if not (np.all(np.isfinite(va)) and np.all(np.isfinite(vb))):
         return _nan(topic, n_pairs, level)
     est, low, high, p, n = _difference_stats(va, vb, paired, level)
-    over = (f"paired over {_seeds(n)}" if paired
-            else f"{_seeds(va.size)} against {_seeds(vb.size)}")
+    over = (f"paired over {_seeds(n, per)}" if paired
+            else f"{_seeds(va.size, per)} against {_seeds(vb.size, per)}")
     return _decide(est, low, high, p, n, over=over, names=names, what=what, unit=unit,
                    level=level, higher_is_better=higher_is_better, expected=expected,
                    smallest_effect=smallest_effect, digits=digits, redo=redo)

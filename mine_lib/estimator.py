@@ -416,8 +416,8 @@ def gaussian_log_ratio(v: np.ndarray, dx: int, shrink: float) -> tuple[np.ndarra
     a = inv.copy()
     a[:dx, :dx] -= np.linalg.inv(cov[:dx, :dx])
     a[dx:, dx:] -= np.linalg.inv(cov[dx:, dx:])
-    logdet = lambda m: np.linalg.slogdet(m)[1]
-    c = 0.5 * (logdet(cov[:dx, :dx]) + logdet(cov[dx:, dx:]) - logdet(cov))
+    logdet = [np.linalg.slogdet(m)[1] for m in (cov[:dx, :dx], cov[dx:, dx:], cov)]
+    c = 0.5 * (logdet[0] + logdet[1] - logdet[2])
     return a, c
 
 

@@ -204,8 +204,8 @@ def record_comparison(path: Path, df, summary, means, seeds, args) -> None:
         "recorded_at_commit": git("rev-parse", "HEAD"), "dirty": bool(git("status", "--porcelain", "mine_lib")),
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": f"{platform.node()}, {platform.processor() or platform.machine()}, "
-                   f"{os.cpu_count()} cores shared with other jobs (load average "
-                   f"{os.getloadavg()[0]:.1f}), single-threaded runs",
+                   f"{os.cpu_count()} cores shared with other jobs (load average when the "
+                   f"tables were written: {os.getloadavg()[0]:.1f}), single-threaded runs",
         "n": args.n, "seeds": {k: int(v) for k, v in seeds.items()},
         "tasks": sorted(set(df["task"])),
         "torch_mist_readout": "torch-mist SMILE: held-out 20 % read-out; '(train rows)': the "

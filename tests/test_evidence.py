@@ -47,6 +47,34 @@ def test_smallest_effect_refutes_with_power_or_says_underpowered():
     assert "0.001" in noisy.sentence
 
 
+def test_directional_claim_refutes_only_the_papers_side():
+    # A wide interval on the wrong side still excludes an effect of +0.2 in the paper's
+    # direction: refuted. The same interval tested two-sided is underpowered.
+    wide_down = BASE - 0.1 + 15 * NOISE  # interval about (-0.28, 0.08)
+    one_sided = ev.difference(wide_down, BASE, paired=True, expected="a>b", smallest_effect=0.2)
+    two_sided = ev.difference(wide_down, BASE, paired=True, smallest_effect=0.2)
+    assert one_sided.ci[0] < -0.2 < 0 < one_sided.ci[1] < 0.2
+    assert (one_sided.kind, one_sided.status) == ("disagrees", "refuted with power")
+    assert two_sided.status == "underpowered"
+    # For "a<b" the effect is negative: the interval must lie above -0.2.
+    below = ev.difference(BASE + 0.1 + 15 * NOISE, BASE, paired=True, expected="a<b",
+                          smallest_effect=0.2)
+    assert below.status == "refuted with power" and "-0.2" in below.sentence
+    reach = ev.difference(wide_down, BASE, paired=True, expected="a<b",
+                          smallest_effect=0.2)
+    assert reach.ci[0] < -0.2 and reach.status == "underpowered"
+
+
+def test_measured_effect_smaller_than_the_papers_says_so():
+    small = ev.difference(BASE + 0.05 + NOISE, BASE, paired=True, expected="a>b",
+                          smallest_effect=1.0)
+    large = ev.difference(BASE + 0.05 + NOISE, BASE, paired=True, expected="a>b",
+                          smallest_effect=0.01)
+    assert small.kind == large.kind == "agrees"
+    assert "falls short of the effect to detect" in small.sentence
+    assert "falls short" not in large.sentence
+
+
 def test_two_seeds_are_underpowered_not_no_effect():
     d = ev.difference([1.0, 1.2], [1.1, 1.0], paired=True)
     assert d.status == "underpowered" and d.kind == "not measurable"

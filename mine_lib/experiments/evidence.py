@@ -22,10 +22,13 @@ Rules
     excludes zero. ``expected`` is the paper's direction, "a>b", "a<b" (or "a=b"): a measured
     difference in that direction agrees, the other way disagrees. Without ``expected`` the
     claim tested is "A and B differ". An interval that contains zero is never "no effect":
-    with ``smallest_effect`` (the paper's effect size) an interval inside
-    +-smallest_effect is "refuted with power" (disagrees), otherwise "underpowered" (not
-    measurable at this budget) and the sentence states the smallest effect this run could
-    detect (the interval's half-width). One seed: "one seed, no spread". Nothing to compare:
+    with ``smallest_effect`` (the paper's effect size) an interval that excludes an effect
+    that large is "refuted with power" (disagrees), otherwise "underpowered" (not measurable
+    at this budget) and the sentence states the smallest effect this run could detect (the
+    interval's half-width). With a direction ("a>b", "a<b") only the paper's side counts:
+    for "a>b" the interval's upper end lies below +smallest_effect; without one (or "a=b")
+    the interval lies inside +-smallest_effect. A measured difference that agrees but whose
+    interval lies short of ``smallest_effect`` says so in its sentence. One seed: "one seed, no spread". Nothing to compare:
     "not tested in this run". A NaN anywhere: "nan", no verdict.
     ``tracks_truth(estimates, truth, tol, *, relative, exact, per)``: the interval of the
     mean error lies inside +-tol: agrees; wholly outside: disagrees; across the edge:
@@ -317,13 +320,19 @@ def _decide(est, low, high, p, n, *, over, names, what, unit, level, higher_is_b
             kind = "disagrees"
         else:
             kind = "agrees" if (expected == "a>b") == higher else "disagrees"
+        if kind == "agrees" and smallest_effect is not None and _excludes(
+                low, high, smallest_effect, expected):
+            sentence = (sentence[:-1] + f"; the whole interval falls short of the effect to "
+                        f"detect, {f(_signed_effect(smallest_effect, expected))}{u}, so the "
+                        f"effect here is smaller than that.")
         return Decision(kind, "measured", sentence, est, ci, level, n, p, redo)
     half = (high - low) / 2
     shown = (f"No difference shown between {_lower_first(name_a)} and {name_b} in {what}: "
              f"{f(est)}{u} ({interval})")
-    if smallest_effect is not None and -smallest_effect < low and high < smallest_effect:
+    if smallest_effect is not None and _excludes(low, high, smallest_effect, expected):
         kind = "agrees" if expected == "a=b" else "disagrees"
-        sentence = (f"{shown}; the interval excludes an effect of {f(smallest_effect)}{u}, "
+        signed = _signed_effect(smallest_effect, expected)
+        sentence = (f"{shown}; the interval excludes an effect of {f(signed)}{u}, "
                     f"so an effect that large is refuted at this budget.")
         return Decision(kind, "refuted with power", sentence, est, ci, level, n, p, redo)
     status = "underpowered" if (smallest_effect is not None or n <= 2) else "no effect shown"
@@ -331,8 +340,25 @@ def _decide(est, low, high, p, n, *, over, names, what, unit, level, higher_is_b
     sentence = (f"{shown}; this run could detect only a difference larger than about "
                 f"{f(half)}{u}{detect}.")
     if smallest_effect is not None:
-        sentence = sentence[:-1] + f", and the effect to detect is {f(smallest_effect)}{u}."
+        signed = _signed_effect(smallest_effect, expected)
+        sentence = sentence[:-1] + f", and the effect to detect is {f(signed)}{u}."
     return Decision("not measurable", status, sentence, est, ci, level, n, p, redo)
+
+
+def _signed_effect(effect: float, expected: str | None) -> float:
+    """The effect to detect with the sign of the expected direction (+ when none)."""
+    return -effect if expected == "a<b" else effect
+
+
+def _excludes(low: float, high: float, effect: float, expected: str | None) -> bool:
+    """Does the interval (low, high) exclude an effect of this size? In the expected
+    direction only when the claim has one ("a>b": high < effect; "a<b": low > -effect);
+    on both sides otherwise (the interval lies inside +-effect)."""
+    if expected == "a>b":
+        return high < effect
+    if expected == "a<b":
+        return low > -effect
+    return -effect < low and high < effect
 
 
 # ---------------------------------------------------------------- within a tolerance

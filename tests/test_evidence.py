@@ -75,6 +75,19 @@ def test_measured_effect_smaller_than_the_papers_says_so():
     assert "falls short" not in large.sentence
 
 
+def test_paper_effect_scales_the_share_of_the_distance_to_perfect():
+    # error 1.38 -> 1.01 closes 26.8 % of the way to 0; at 10 % here that is 2.68 points
+    assert ev.paper_effect(1.01, 1.38, 10.0, 0.0) == pytest.approx(10 * 0.37 / 1.38)
+    # accuracy 45.95 -> 96.10 closes 92.8 % of the way to 100; at 40 % here: 55.7 points
+    assert ev.paper_effect(96.10, 45.95, 40.0, 100.0) == pytest.approx(60 * 50.15 / 54.05)
+    with pytest.raises(ValueError, match="already perfect"):
+        ev.paper_effect(0.5, 1.0, 0.5, 1.0)
+    with pytest.raises(ValueError, match="equal"):
+        ev.paper_effect(1.0, 1.0, 0.5, 0.0)
+    with pytest.raises(ValueError, match="finite"):
+        ev.paper_effect(1.0, float("nan"), 0.5, 0.0)
+
+
 def test_two_seeds_are_underpowered_not_no_effect():
     d = ev.difference([1.0, 1.2], [1.1, 1.0], paired=True)
     assert d.status == "underpowered" and d.kind == "not measurable"

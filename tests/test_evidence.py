@@ -80,6 +80,10 @@ def test_paper_effect_scales_the_share_of_the_distance_to_perfect():
     assert ev.paper_effect(1.01, 1.38, 10.0, 0.0) == pytest.approx(10 * 0.37 / 1.38)
     # accuracy 45.95 -> 96.10 closes 92.8 % of the way to 100; at 40 % here: 55.7 points
     assert ev.paper_effect(96.10, 45.95, 40.0, 100.0) == pytest.approx(60 * 50.15 / 54.05)
+    # same units: no more than the paper's own difference (50.15 points; 0.37 points)
+    assert ev.paper_effect(96.10, 45.95, 40.0, 100.0, same_units=True) == pytest.approx(50.15)
+    assert ev.paper_effect(1.01, 1.38, 10.0, 0.0, same_units=True) == pytest.approx(0.37)
+    assert ev.paper_effect(1.01, 1.38, 1.0, 0.0, same_units=True) == pytest.approx(0.37 / 1.38)
     with pytest.raises(ValueError, match="already perfect"):
         ev.paper_effect(0.5, 1.0, 0.5, 1.0)
     with pytest.raises(ValueError, match="equal"):

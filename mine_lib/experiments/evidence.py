@@ -38,8 +38,9 @@ Rules
     computed elsewhere (a bootstrap, a fit).
     ``agrees_with_paper(value, paper_value, tol, *, read, source)``: the same rule against
     the paper's number, saying how it was read ("table" or "figure, read by eye").
-    ``paper_effect(paper_new, paper_base, this_base, perfect)``: the paper's effect scaled to
-    this run (the share of the distance to a perfect score it closes), for ``smallest_effect``.
+    ``paper_effect(paper_new, paper_base, this_base, perfect, *, same_units)``: the paper's
+    effect carried over to this run (the share of the distance to a perfect score it closes;
+    with ``same_units`` no more than the paper's difference itself), for ``smallest_effect``.
     ``from_interval(estimate, ci, *, n, how, ...)``: the rule of ``difference`` for a
     difference whose interval was computed elsewhere.
     ``holds_everywhere(failures, total, what)``: a property checked exactly on a finite
@@ -347,13 +348,17 @@ def _decide(est, low, high, p, n, *, over, names, what, unit, level, higher_is_b
     return Decision("not measurable", status, sentence, est, ci, level, n, p, redo)
 
 
-def paper_effect(paper_new: float, paper_base: float, this_base: float,
-                 perfect: float) -> float:
-    """The paper's effect scaled to this run, for ``smallest_effect``: the share of its
-    baseline's distance to a perfect score (0 for an error, 100 for a percent accuracy, 1 for
-    a similarity) that the paper's new model closes, times this run's baseline's distance.
-    E.g. the paper's error 1.38 -> 1.01 closes 26.8 % of the way to 0; on a baseline at 10 %
-    here the effect to detect is 2.68 points. Returns the size (positive)."""
+def paper_effect(paper_new: float, paper_base: float, this_base: float, perfect: float, *,
+                 same_units: bool = False) -> float:
+    """The paper's effect carried over to this run, for ``smallest_effect`` (a size, > 0).
+
+    The share of its baseline's distance to a perfect score (0 for an error, 100 for a
+    percent accuracy, 1 for a similarity) that the paper's new model closes, times this run's
+    baseline's distance: error 1.38 -> 1.01 closes 26.8 % of the way to 0, so on a baseline
+    at 10 % here the effect is 2.68 points. With ``same_units`` (the measure means the same
+    here and in the paper, e.g. a percent accuracy) the smaller of that and the paper's
+    difference as it stands, so that an effect is refuted only when both readings of the
+    paper's size are excluded."""
     values = (paper_new, paper_base, this_base, perfect)
     if not all(isinstance(v, (int, float, np.floating)) and math.isfinite(v) for v in values):
         raise ValueError(f"paper_effect needs finite numbers; got {values}")
@@ -361,6 +366,8 @@ def paper_effect(paper_new: float, paper_base: float, this_base: float,
         raise ValueError("the paper's baseline is already perfect; its effect cannot be scaled")
     share = abs(paper_new - paper_base) / abs(perfect - paper_base)
     effect = share * abs(perfect - this_base)
+    if same_units:
+        effect = min(effect, abs(paper_new - paper_base))
     if not effect > 0:
         raise ValueError(f"the scaled effect is {effect}: the paper's two numbers are equal or "
                          f"this run's baseline is already perfect")

@@ -24,6 +24,17 @@ def write_notebook(path, *sources):
     return path
 
 
+def test_a_fixed_setting_counts_in_every_profile_and_its_change_shows(tmp_path):
+    nb = write_notebook(tmp_path / "c.ipynb", "TOY = profiles.fixed(dict(lr=1e-4))\n"
+                        "N = profiles.choose(1, 2, 3)")
+    assert profiles.fixed(5) == 5
+    assert record.settings(nb, "smoke") == ["dict(lr=0.0001)", "1"]
+    before = record.settings_hash(record.settings(nb, "long"))
+    write_notebook(tmp_path / "c.ipynb", "TOY = profiles.fixed(dict(lr=2e-4))\n"
+                   "N = profiles.choose(1, 2, 3)")
+    assert record.settings_hash(record.settings(nb, "long")) != before
+
+
 def test_settings_pick_each_profile_and_long_falls_back(tmp_path):
     nb = write_notebook(tmp_path / "c.ipynb",
                         "%matplotlib inline\nN = profiles.choose(smoke=1, standard=2, paper=3)",

@@ -35,6 +35,12 @@ def choose(smoke, standard, paper, long=None):
     return sizes[current()]
 
 
+def fixed(value):
+    """A setting that is the same in every profile: returns ``value``. Written this way, it
+    counts among the chapter's settings, so a recording goes stale when it changes."""
+    return value
+
+
 def announce(chapter: str) -> str:
     """Print and return the line every chapter starts with."""
     global STARTED

@@ -11,7 +11,8 @@ Nothing in a recording is written by hand.
 
 The *settings* of a chapter for a profile are the source text of the argument that every
 ``profiles.choose(...)`` call in its code cells picks for that profile (``standard`` where a
-call gives no ``long``). A recording is stale when the hash of the chapter's current
+call gives no ``long``), and of every ``profiles.fixed(...)`` (a setting the same in all
+profiles). A recording is stale when the hash of the chapter's current
 settings differs from the one it was recorded with; ``stale_recordings`` lists them (a test
 runs it).
 
@@ -47,21 +48,24 @@ def code_cells(notebook: Path) -> list[str]:
     return ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
 
 
-def _is_choose(call: ast.Call) -> bool:
+def _profiles_call(call: ast.Call, name: str) -> bool:
     f = call.func
-    return (isinstance(f, ast.Attribute) and f.attr == "choose"
+    return (isinstance(f, ast.Attribute) and f.attr == name
             and isinstance(f.value, ast.Name) and f.value.id == "profiles")
 
 
 def settings(notebook: Path, profile: str) -> list[str]:
-    """The source of what each ``profiles.choose`` call picks for ``profile``, in order."""
+    """The source of what each ``profiles.choose`` call picks for ``profile``, and of each
+    ``profiles.fixed`` call's value, in order."""
     if profile not in profiles.PROFILES:
         raise InputError(f"unknown profile {profile!r}; use one of {', '.join(profiles.PROFILES)}")
     picked = []
     for source in code_cells(notebook):
         lines = [ln for ln in source.splitlines() if not ln.lstrip().startswith(("%", "!"))]
         for node in ast.walk(ast.parse("\n".join(lines))):
-            if isinstance(node, ast.Call) and _is_choose(node):
+            if isinstance(node, ast.Call) and _profiles_call(node, "fixed"):
+                picked.append(ast.unparse(node.args[0]) if node.args else "None")
+            if isinstance(node, ast.Call) and _profiles_call(node, "choose"):
                 args = dict(zip(("smoke", "standard", "paper", "long"), node.args))
                 args.update({k.arg: k.value for k in node.keywords})
                 chosen = args.get(profile)

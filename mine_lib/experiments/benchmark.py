@@ -245,3 +245,81 @@ def comparison_estimators(ksg_k: int = 5) -> list:
 
     return [Estimator("default", DEFAULT_METHOD), Estimator("MINE", "mine"),
             Estimator(f"KSG k={ksg_k}", "ksg", {"k": ksg_k}), TorchMist("torch-mist SMILE")]
+
+
+# ---------------------------------------------------------------- the comparison's sentences
+# Chapter 10 words the recorded comparison (benchmarks/bench_estimators.py --record) with these.
+
+def wilson_interval(hits: int, runs: int, z: float = 1.959964) -> tuple[float, float]:
+    """Wilson score interval for a share hits / runs (95 % by default)."""
+    if runs < 1 or not 0 <= hits <= runs:
+        raise InputError(f"need 0 <= hits <= runs and runs >= 1; got {hits} of {runs}")
+    centre = (hits + z ** 2 / 2) / (runs + z ** 2)
+    half = z * math.sqrt(hits * (runs - hits) / runs + z ** 2 / 4) / (runs + z ** 2)
+    return centre - half, centre + half
+
+
+def coverage_decision(coverage: float, runs: int, level: float = 0.95, tol: float = 0.05):
+    """Does the share of runs whose interval holds the truth reach the stated level?"""
+    from . import evidence
+    low, high = wilson_interval(round(coverage * runs), runs)
+    return evidence.interval_within(
+        coverage, (low, high), level, tol, n=runs,
+        what="The share of the default's runs whose 95 % interval holds the truth",
+        against="the stated level", how="Wilson interval over runs")
+
+
+def solved_verdict(solved: dict[str, int], tasks: int, label: str = "default",
+                   peers: dict[str, str] | None = None) -> str:
+    """How many tasks the default solved, against its peers (name in the text -> label)."""
+    peers = peers or {"KSG": "KSG k=5", "torch-mist's SMILE": "torch-mist SMILE"}
+    ahead = [name for name, lab in peers.items() if solved[label] > solved[lab]]
+    level = [name for name, lab in peers.items() if solved[label] == solved[lab]]
+    counts = " and ".join(f"{name} {solved[lab]}" for name, lab in peers.items())
+    text = f"the default (cross-fitted) solved {solved[label]} of {tasks} tasks, {counts}; "
+    text += ("it solved more than " + " and ".join(ahead)) if ahead else \
+        "it solved no more than either peer"
+    return text + (f", as many as {' and '.join(level)}" if level else "")
+
+
+def interval_misses_sentence(by_task: pd.DataFrame, label: str = "default") -> str:
+    """Where the estimator's intervals missed the truth: tasks on which every run's interval
+    lay below it, and how many intervals lay above. ``by_task`` has one row per (estimator,
+    task) with the columns estimator, task, runs, below, above."""
+    rows = by_task[by_task.estimator == label] if len(by_task) else by_task
+    if not len(rows):
+        return "No interval outcomes are recorded."
+    always_below = list(rows[rows.below == rows.runs]["task"])
+    n_above = int(rows["above"].sum())
+    first = (f"On {len(always_below)} task{'s' if len(always_below) != 1 else ''} every "
+             f"interval lay below the truth: {', '.join(always_below)}. " if always_below
+             else "On no task did every interval lie below the truth. ")
+    if n_above == 0:
+        return first + "None lay above it."
+    return first + f"{n_above} interval{'s' if n_above != 1 else ''} lay above it."
+
+
+PER_COORDINATE_MAPS = ("half-cube", "asinh", "normal-cdf", "wiggly")
+
+
+def rank_invariance_sentence(means: pd.DataFrame, label: str = "default",
+                             tol: float = 0.01) -> str:
+    """On tasks made by a monotone map of each coordinate (``map@base`` names), does the
+    estimator's mean estimate stay within ``tol`` nats of its estimate on the base task?
+    ``means`` has the columns estimator, task, mean. "" when there are no such tasks."""
+    dm = means[means.estimator == label].set_index("task")["mean"]
+    pairs = []
+    for name in dm.index:
+        if "@" not in name:
+            continue
+        maps, base = name.split("@", 1)
+        if base in dm.index and all(m in PER_COORDINATE_MAPS or m == "id"
+                                    for m in maps.split("/")):
+            pairs.append((name, base))
+    if not pairs:
+        return ""
+    same = sum(abs(dm[a] - dm[b]) < tol for a, b in pairs)
+    return (f"On {same} of the {len(pairs)} tasks made by a monotone map of each coordinate, "
+            f"the default's mean estimate lies within {tol:g} nats of its estimate on the "
+            "untransformed task: the ranks do not see such maps (up to ties where float32 "
+            "rounding merges values), so these tasks test little beyond their base task.")

@@ -22,3 +22,9 @@ def test_no_recording_or_a_missing_claim_says_none_recorded():
     other = {"results": {"results": {"claims": [dict(rows(0.0)[0], claim="another")]}}}
     assert beside.claims_beside(rows(0.0), other).loc[0, "recorded long run: decision"] == \
         "none recorded"
+
+
+def test_seeds_are_said_once():
+    row = dict(rows(0.0)[0], this_run="+1.2 (CI +0.4 to +2.0, 3 seeds)", seeds=3)
+    assert beside.run_cell(row) == "+1.2 (CI +0.4 to +2.0, 3 seeds)"
+    assert beside.run_cell(dict(row, this_run="+1.2")) == "+1.2 [3 seeds]"

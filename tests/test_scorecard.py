@@ -73,3 +73,18 @@ def test_compare_command_line(tmp_path, monkeypatch, capsys):
     assert "not a folder" in capsys.readouterr().err
     (tmp_path / "empty").mkdir()
     assert compare.main([str(tmp_path / "empty"), str(tmp_path / "empty")]) == 2
+
+
+def test_table_sets_a_recorded_runs_decision_beside_each_claim(tmp_path, monkeypatch):
+    make_run(tmp_path, monkeypatch, effect=0.3, slope=-0.5)
+    rows = scorecard.scorecard_rows(tmp_path)
+    long_claim = dict(rows[0], this_run="+0.1 (CI -0.2 to +0.4, 8 seeds)", seeds=8,
+                      decision="not measurable")
+    recording = {"results": {"results": {"claims": [long_claim]}}}
+    shown = scorecard.table(rows, recorded={"03_mine_estimator": recording})
+    assert list(shown["recorded decision"]) == ["not measurable"]
+    assert shown["recorded run"][0] == "+0.1 (CI -0.2 to +0.4, 8 seeds)"  # seeds said once
+    other = {"results": {"results": {"claims": [dict(long_claim, claim="another")]}}}
+    assert scorecard.table(rows, recorded={"03_mine_estimator": other})[
+        "recorded decision"][0] == "none recorded"
+    assert scorecard.table(rows, recorded={"07_x": recording})["recorded run"][0] == ""

@@ -17,6 +17,13 @@ def recorded_claims(recording: dict | None) -> dict[str, dict]:
     return {row["claim"]: row for row in rows}
 
 
+def run_cell(row: dict) -> str:
+    """A claim's value with its seed count, said once: "[n seeds]" is added only when the
+    value does not already name its seeds."""
+    text = str(row["this_run"])
+    return text if "seed" in text else f"{text} [{row['seeds']} seeds]"
+
+
 def claims_beside(claims: list[dict], recording: dict | None,
                   label: str = "recorded long run") -> pd.DataFrame:
     """One row per claim of this build: the paper, this run (difference, interval, seeds)
@@ -27,9 +34,9 @@ def claims_beside(claims: list[dict], recording: dict | None,
         other = recorded.get(row["claim"])
         rows.append({
             "claim": row["claim"], "paper": row["paper"],
-            "this build": f"{row['this_run']} [{row['seeds']} seeds]",
+            "this build": run_cell(row),
             "decision": row["decision"],
-            label: f"{other['this_run']} [{other['seeds']} seeds]" if other else "none recorded",
+            label: run_cell(other) if other else "none recorded",
             f"{label}: decision": other["decision"] if other else "none recorded",
         })
     return pd.DataFrame(rows)

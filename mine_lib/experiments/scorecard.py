@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .beside import recorded_claims, run_cell
 from .evidence import KINDS
 from .results import results_dir
 
@@ -90,10 +91,31 @@ def counts(rows: list[dict]) -> dict[str, int]:
     return {kind: sum(r["decision"] == kind for r in rows) for kind in KINDS}
 
 
-def table(rows: list[dict], link: bool = True) -> pd.DataFrame:
-    """The scorecard as a table; with ``link`` the chapter is an HTML link to its page."""
+def table(rows: list[dict], link: bool = True,
+          recorded: dict[str, dict] | None = None) -> pd.DataFrame:
+    """The scorecard as a table; with ``link`` the chapter is an HTML link to its page.
+
+    ``recorded`` (chapter -> a recording, ``record.load_recording``) adds, for each claim of
+    those chapters, the recorded run's value and decision ("none recorded" where it has no
+    such claim, blank for chapters without a recording)."""
     frame = pd.DataFrame(rows, columns=list(ROW_KEYS))
+    columns = ["chapter", "claim", "paper", "this run", "seeds", "decision"]
+    if recorded:
+        found = [recorded_row(recorded.get(r["chapter"]), r["claim"]) for r in rows]
+        frame["recorded run"] = [f[0] for f in found]
+        frame["recorded decision"] = [f[1] for f in found]
+        columns += ["recorded run", "recorded decision"]
     if link and not frame.empty:
         frame["chapter"] = [f'<a href="{c}.html">{c[:2]}</a>' for c in frame["chapter"]]
     frame = frame.rename(columns={"this_run": "this run"})
-    return frame[["chapter", "claim", "paper", "this run", "seeds", "decision"]]
+    return frame[columns]
+
+
+def recorded_row(recording: dict | None, claim: str) -> tuple[str, str]:
+    """A claim's value ([seeds]) and decision in a recording; blank without a recording."""
+    if not recording:
+        return "", ""
+    row = recorded_claims(recording).get(claim)
+    if row is None:
+        return "none recorded", "none recorded"
+    return run_cell(row), row["decision"]

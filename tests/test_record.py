@@ -81,6 +81,23 @@ def test_record_runs_the_chapter_and_keeps_provenance(tmp_path):
     assert record.stale_recordings(book / "recorded", book) == []
 
 
+def test_the_commit_is_the_one_checked_out_when_the_run_starts(tmp_path, monkeypatch):
+    book = tmp_path / "book"
+    book.mkdir()
+    write_notebook(book / "c.ipynb", "N = 1")
+    state = {"ran": False}  # a commit is made while the chapter runs
+    monkeypatch.setattr(record, "git_commit", lambda: "after" if state["ran"] else "before")
+
+    def run(notebook, profile, results_dir, timeout):
+        (results_dir / "c.json").write_text(json.dumps({"results": {}}))
+        state["ran"] = True
+        return 1.0
+
+    monkeypatch.setattr(record, "execute", run)
+    rec = json.loads(record.record("c", "long", book=book).read_text())
+    assert rec["commit"] == "before"
+
+
 def test_recorded_run_box_says_none_then_shows_provenance_and_staleness(tmp_path):
     book = tmp_path / "book"
     (book / "recorded" / "long").mkdir(parents=True)

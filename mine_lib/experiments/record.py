@@ -112,6 +112,7 @@ def record(chapter: str, profile: str = "long", timeout: int = 7200, book: Path 
     if not notebook.is_file():
         raise InputError(f"no chapter {chapter!r}: {notebook} does not exist")
     picked = settings(notebook, profile)
+    commit = git_commit()  # the code that runs: later commits during a long run do not count
     with tempfile.TemporaryDirectory() as tmp:
         wall = execute(notebook, profile, Path(tmp), timeout)
         produced = Path(tmp) / f"{chapter}.json"
@@ -122,7 +123,7 @@ def record(chapter: str, profile: str = "long", timeout: int = 7200, book: Path 
     out.parent.mkdir(parents=True, exist_ok=True)
     recording = {
         "chapter": chapter, "profile": profile, "settings": picked,
-        "settings_hash": settings_hash(picked), "commit": git_commit(),
+        "settings_hash": settings_hash(picked), "commit": commit,
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "machine": {"node": platform.node(), "processor": platform.machine(),
                     "cpus": os.cpu_count(), "python": platform.python_version()},

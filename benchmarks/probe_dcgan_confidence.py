@@ -45,8 +45,6 @@ import argparse
 import os
 import time
 
-import numpy as np
-
 from mine_lib.datasets import stack_channels
 from mine_lib.experiments import gan, modes
 from mine_lib.experiments.classifier import load_chapter_data, train_classifier
@@ -84,9 +82,9 @@ def probe(stacked_train, judge, real: float, lr: float, steps: list[int]) -> lis
     for step in steps:
         labels, conf = modes.stacked_readout(run.snapshots[step], judge)
         m = modes.label_metrics(labels)
-        rows.append(dict(lr=lr, step=step, conf=100 * float(conf.mean()),
-                         modes=m.modes_covered, kl=m.kl_to_uniform,
-                         passed=float(conf.mean()) >= TRAINED_CONFIDENCE * real))
+        rows.append({"lr": lr, "step": step, "conf": 100 * float(conf.mean()),
+                     "modes": m.modes_covered, "kl": m.kl_to_uniform,
+                     "passed": float(conf.mean()) >= TRAINED_CONFIDENCE * real})
     seconds = run.seconds
     print(f"lr {lr:g}: {max(steps)} steps in {seconds:.0f} s "
           f"({seconds / max(steps):.3f} s/step, snapshots included)", flush=True)

@@ -46,6 +46,7 @@ from ..critics import ConcatCritic
 from ..errors import InputError
 from ..objectives import MineLoss
 from ..utils import ensure_finite, pick_device, seed_everything
+from .gan import adaptive_clip, model_norms  # the paper's clipping, one implementation
 from .image_metrics import as_images
 
 MODELS = ("ali", "ali+mine", "alice-l2")
@@ -422,23 +423,6 @@ def train_ali_seeds(images, config: ALIConfig, seeds: Sequence[int]) -> list[ALI
 def per_member(loss, a: Tensor, b: Tensor) -> Tensor:
     """A two-argument loss on (S, B) logits, one value per member: shape (S,)."""
     return torch.stack([loss(a[s], b[s]) for s in range(a.shape[0])])
-
-
-def model_norms(grads: Sequence[Tensor | None], n_models: int) -> Tensor:
-    """The global gradient norm of each member (first dimension indexes the member)."""
-    flat = [g.detach().reshape(n_models, -1) for g in grads if g is not None]
-    if not flat:
-        return torch.zeros(n_models, dtype=torch.float64)
-    return torch.linalg.vector_norm(torch.cat(flat, 1).double(), dim=1)
-
-
-def adaptive_clip(adv_grads: Sequence[Tensor | None], mi_grads: Sequence[Tensor],
-                  n_models: int) -> list[Tensor]:
-    """The paper's adaptive clipping, per member: the MI gradient scaled to norm
-    min(||g_adv||, ||g_mi||), norms over the encoder's parameters."""
-    scale = torch.clamp(model_norms(adv_grads, n_models)
-                        / (model_norms(mi_grads, n_models) + 1e-12), max=1.0)
-    return [g * scale.to(g.dtype).view(n_models, *[1] * (g.ndim - 1)) for g in mi_grads]
 
 
 # ---------------------------------------------------------------- using a trained model

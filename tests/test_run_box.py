@@ -26,6 +26,7 @@ def results_folder(monkeypatch, tmp_path):
 
 def test_record_and_box_say_what_ran(results_folder, monkeypatch):
     monkeypatch.setattr(profiles, "STARTED", time.time() - 125)
+    monkeypatch.setattr(profiles, "CPU_STARTED", time.process_time() - 61)
     monkeypatch.setitem(datasets.LOADED, "fashion-mnist", True)
     path = results.save_results("07_demo", {"mi": 1.0}, dataset="Stacked MNIST", seeds=[0, 1, 2])
     record = json.loads(path.read_text())
@@ -35,6 +36,7 @@ def test_record_and_box_say_what_ran(results_folder, monkeypatch):
     rows = dict(results.this_run("07_demo").rows)
     assert rows["Profile"] == "smoke"
     assert rows["Wall time"].startswith("2 min 0")
+    assert 61 <= record["cpu_seconds"] < 80 and "(CPU time 1 min 0" in rows["Wall time"]
     assert rows["Seeds"] == "0\u20132 (3 seeds)"
     assert rows["Data"] == "Fashion-MNIST (stand-in: MNIST was not available)"
     assert "torch" in rows["Versions"] and "Python" in rows["Versions"]
@@ -69,6 +71,7 @@ def test_wall_times_table(results_folder):
     results.save_results("x1", {})
     (results_folder / "broken.json").write_text("{")
     assert [r["chapter"] for r in results.wall_times()] == ["x1"]
+    assert results.wall_times()[0]["cpu_seconds"] >= 0
 
 
 def test_a_chapter_opened_in_book_writes_to_build_results(monkeypatch):

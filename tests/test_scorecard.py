@@ -55,6 +55,7 @@ def test_empty_folder_and_wall_times(tmp_path, monkeypatch):
     walls = scorecard.wall_times(tmp_path)
     assert list(walls["chapter"]) == ["01_mutual_information", "03_mine_estimator"]
     assert list(walls["profile"]) == ["smoke", "smoke"]
+    assert walls["CPU seconds"].notna().all()
 
 
 def test_bad_decision_word_is_an_error(tmp_path):

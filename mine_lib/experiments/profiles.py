@@ -18,6 +18,7 @@ from ..errors import InputError
 PROFILES = ("smoke", "standard", "long", "paper")
 DEFAULT = "standard"
 STARTED: float | None = None  # time.time() of the last announce(): a chapter's wall time starts here
+CPU_STARTED: float | None = None  # time.process_time() then: its CPU time starts here
 
 
 def current() -> str:
@@ -43,8 +44,8 @@ def fixed(value):
 
 def announce(chapter: str) -> str:
     """Print and return the line every chapter starts with."""
-    global STARTED
-    STARTED = time.time()
+    global STARTED, CPU_STARTED
+    STARTED, CPU_STARTED = time.time(), time.process_time()
     line = f"[{chapter}] running with profile '{current()}' (MINE_PROFILE = smoke | standard | long | paper)"
     print(line)
     return line

@@ -105,6 +105,9 @@ def save_results(chapter: str, results: dict, *, dataset: str | None = None, see
         "data_loaded": data_loaded(),
         "seeds": _plain(seeds),
         "wall_seconds": round(time.time() - started, 1),
+        # CPU time of the kernel process, all its threads: unlike the wall time it does not
+        # grow when other jobs share the cores
+        "cpu_seconds": round(time.process_time() - (profiles.CPU_STARTED or 0.0), 1),
         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
         "mine_lib_version": __version__,
         "torch_version": torch.__version__,
@@ -169,7 +172,8 @@ def run_rows(record: dict) -> list[tuple[str, str]]:
     """The box's lines, as (label, value)."""
     return [
         ("Profile", str(record.get("profile"))),
-        ("Wall time", duration(record.get("wall_seconds", 0.0))),
+        ("Wall time", duration(record.get("wall_seconds", 0.0))
+         + (f" (CPU time {duration(record['cpu_seconds'])})" if "cpu_seconds" in record else "")),
         ("Seeds", seed_text(record.get("seeds"))),
         ("Data", data_text(record)),
         ("Versions", f"mine_lib {record.get('mine_lib_version')}, torch "
@@ -212,7 +216,8 @@ def this_run(chapter: str) -> RunBox:
 
 
 def wall_times() -> list[dict]:
-    """Every chapter's wall time in the results folder: [{chapter, profile, wall_seconds}]."""
+    """Every chapter's wall and CPU time in the results folder:
+    [{chapter, profile, wall_seconds, cpu_seconds}] (cpu_seconds None when not recorded)."""
     rows = []
     for path in sorted(results_dir().glob("*.json")):
         try:
@@ -222,5 +227,6 @@ def wall_times() -> list[dict]:
         if isinstance(record, dict) and "wall_seconds" in record:
             rows.append({"chapter": record.get("chapter", path.stem),
                          "profile": record.get("profile"),
-                         "wall_seconds": record["wall_seconds"]})
+                         "wall_seconds": record["wall_seconds"],
+                         "cpu_seconds": record.get("cpu_seconds")})
     return rows

@@ -79,11 +79,11 @@ def _wall_seconds(record: dict):
 
 
 def wall_times(folder: str | Path | None = None) -> pd.DataFrame:
-    """Chapter, profile and wall seconds (None where the JSON does not record it)."""
+    """Chapter, profile, wall and CPU seconds (None where the JSON does not record them)."""
     rows = [{"chapter": chapter, "profile": record.get("profile"),
-             "wall seconds": _wall_seconds(record)}
+             "wall seconds": _wall_seconds(record), "CPU seconds": record.get("cpu_seconds")}
             for chapter, record in load_results(folder).items()]
-    return pd.DataFrame(rows, columns=["chapter", "profile", "wall seconds"])
+    return pd.DataFrame(rows, columns=["chapter", "profile", "wall seconds", "CPU seconds"])
 
 
 def counts(rows: list[dict]) -> dict[str, int]:

@@ -73,6 +73,10 @@ def test_measured_effect_smaller_than_the_papers_says_so():
     assert small.kind == large.kind == "agrees"
     assert "falls short of the effect to detect" in small.sentence
     assert "falls short" not in large.sentence
+    assert small.effect_excluded and not large.effect_excluded
+    assert not ev.difference(BASE + 0.05 + NOISE, BASE, paired=True).effect_excluded
+    held = ev.holm([small, large])  # recomputed decisions keep the effect to detect
+    assert held[0].effect_excluded
 
 
 def test_paper_effect_scales_the_share_of_the_distance_to_perfect():

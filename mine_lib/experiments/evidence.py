@@ -97,6 +97,17 @@ class Decision:
         """True when the run decided (agrees or disagrees)."""
         return self.kind in ("agrees", "disagrees")
 
+    @property
+    def effect_excluded(self) -> bool:
+        """True when the interval excludes the effect to detect (``smallest_effect``) on the
+        paper's side: an effect the paper's size is ruled out, whether or not a smaller one
+        was measured. False without an interval or an effect to detect (and for
+        ``from_interval`` decisions, which keep no inputs)."""
+        effect = (self.redo or {}).get("smallest_effect")
+        if self.ci is None or effect is None or not all(map(math.isfinite, self.ci)):
+            return False
+        return _excludes(self.ci[0], self.ci[1], effect, self.redo.get("expected"))
+
     def as_dict(self) -> dict:
         return {
             "kind": self.kind, "status": self.status, "sentence": self.sentence,

@@ -42,10 +42,11 @@ same seed, so steps 1000 and 2000 repeat the numbers above exactly):
       lr 0.0005 step  3000: confidence  64.2 %  modes  450  KL 1.30  ~344 s  fail
       lr 0.0005 step  4000: confidence  64.7 %  modes  514  KL 1.10  ~459 s  fail
 
-Neither learning rate passes the gate (77.7 %) within 2000 steps: the confidence rises to about
-60 % by step 600 and then stays at 60-66 % while the modes covered grow (to ~450-480) and the KL
-falls (to ~1.2-1.3); at lr 5e-4 it is still 64.7 % at 4000 steps. The 6-run stacked step costs 0.57 s here (the chapter's long run: 474 s /
-600 steps = 0.79 s/step), so the long profile's stacked part costs about 19-26 min at 2000 steps.
+Neither learning rate passes the gate (77.7 %) within 2000 steps: the confidence rises to about 60 %
+by step 600 and then stays at 60-66 % while the modes covered grow (to ~450-480) and the KL falls
+(to ~1.2-1.3); at lr 5e-4 it is still 64.7 % at 4000 steps. The 6-run stacked step costs 0.57 s here
+(the chapter's long run: 474 s / 600 steps = 0.79 s/step), so the long profile's stacked part costs
+about 19-26 min at 2000 steps.
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ import pandas as pd
 from ..errors import DivergenceError, InputError
 from ..estimator import estimate_mi
 from ..tasks import Task
+from . import evidence
 
 SOLVED_RATIO = 1.5  # |log(estimate / true)| < log(SOLVED_RATIO)
 COLUMNS = ["task", "family", "dim_x", "dim_z", "true_mi", "estimator", "method", "seed", "n",
@@ -261,11 +262,10 @@ def wilson_interval(hits: int, runs: int, z: float = 1.959964) -> tuple[float, f
 
 def coverage_decision(coverage: float, runs: int, level: float = 0.95, tol: float = 0.05):
     """Does the share of runs whose interval holds the truth reach the stated level?"""
-    from . import evidence
     low, high = wilson_interval(round(coverage * runs), runs)
     return evidence.interval_within(
         coverage, (low, high), level, tol, n=runs,
-        what="The share of the default's runs whose 95 % interval holds the truth",
+        what=f"The share of the default's runs whose {100 * level:g} % interval holds the truth",
         against="the stated level", how="Wilson interval over runs")
 
 

@@ -33,50 +33,97 @@ def test_reversed_effect_flips_the_sentence_and_the_decision():
 def test_no_effect_is_never_a_verdict_without_the_effect_size():
     d = ev.difference(BASE + NOISE, BASE, paired=True, expected="a>b")
     assert d.kind == "not measurable" and d.status == "no effect shown"
+    assert d.direction == ev.Direction.NOT_MEASURED and d.size is None
     assert d.ci[0] < 0 < d.ci[1]
-    half = (d.ci[1] - d.ci[0]) / 2
-    assert ev.fmt_num(half) in d.sentence  # the smallest effect this run could detect
+    # what the interval rules out, and the effect found 4 times in 5, not its half-width
+    assert f"beyond {ev.fmt_num(d.ci[0])} to {ev.fmt_num(d.ci[1])}" in d.sentence
+    assert ev.fmt_num(d.detectable) in d.sentence and "4 times in 5" in d.sentence
+    assert "could detect only" not in d.sentence
 
 
-def test_smallest_effect_refutes_with_power_or_says_underpowered():
+def test_an_interval_that_rules_out_the_papers_effect_is_smaller_not_disagrees():
     tight = ev.difference(BASE + NOISE, BASE, paired=True, expected="a>b", smallest_effect=0.1)
-    assert (tight.kind, tight.status) == ("disagrees", "refuted with power")
+    assert (tight.kind, tight.status) == ("smaller effect", "effect ruled out")
+    assert (tight.direction, tight.size) == ("not measured", "smaller")
+    assert tight.decided and tight.effect_excluded and "rules out an effect of 0.100" in tight.sentence
     noisy = ev.difference(BASE + 10 * NOISE, BASE, paired=True, expected="a>b",
                           smallest_effect=0.001)
     assert (noisy.kind, noisy.status) == ("not measurable", "underpowered")
+    assert noisy.size == "consistent" and not noisy.decided
     assert "0.001" in noisy.sentence
 
 
-def test_directional_claim_refutes_only_the_papers_side():
-    # A wide interval on the wrong side still excludes an effect of +0.2 in the paper's
-    # direction: refuted. The same interval tested two-sided is underpowered.
+def test_direction_and_size_are_read_apart():
+    # In the paper's direction and below its effect: "smaller effect", never "disagrees".
+    small = ev.difference(BASE + 0.05 + NOISE, BASE, paired=True, expected="a>b",
+                          smallest_effect=1.0)
+    assert (small.kind, small.direction, small.size) == ("smaller effect", "the paper's", "smaller")
+    assert small.measured and "falls short of the effect to detect" in small.sentence
+    # The paper's size inside the interval: agrees, consistent.
+    big = ev.difference(BASE + 1.0 + 10 * NOISE, BASE, paired=True, expected="a>b",
+                        smallest_effect=1.0)
+    assert (big.kind, big.direction, big.size) == ("agrees", "the paper's", "consistent")
+    # Well above it: agrees, larger.
+    large = ev.difference(BASE + 0.05 + NOISE, BASE, paired=True, expected="a>b",
+                          smallest_effect=0.01)
+    assert (large.kind, large.size) == ("agrees", "larger")
+    # The opposite direction measured: disagrees, whatever the size.
+    opposite = ev.difference(BASE - 0.05 + NOISE, BASE, paired=True, expected="a>b",
+                             smallest_effect=1.0)
+    assert (opposite.kind, opposite.direction) == ("disagrees", "opposite")
+    assert "opposite of the claimed direction" in opposite.sentence
+    # For "a<b" the same numbers read the other way round.
+    down = ev.difference(BASE - 0.05 + NOISE, BASE, paired=True, expected="a<b",
+                         smallest_effect=1.0)
+    assert (down.kind, down.direction, down.size, down.effect) == (
+        "smaller effect", "the paper's", "smaller", -1.0)
+    held = ev.holm([small, large])  # recomputed decisions keep the effect to detect
+    assert held[0].effect_excluded
+
+
+def test_directional_claim_rules_out_only_the_papers_side():
     wide_down = BASE - 0.1 + 15 * NOISE  # interval about (-0.28, 0.08)
     one_sided = ev.difference(wide_down, BASE, paired=True, expected="a>b", smallest_effect=0.2)
     two_sided = ev.difference(wide_down, BASE, paired=True, smallest_effect=0.2)
     assert one_sided.ci[0] < -0.2 < 0 < one_sided.ci[1] < 0.2
-    assert (one_sided.kind, one_sided.status) == ("disagrees", "refuted with power")
+    assert (one_sided.kind, one_sided.status) == ("smaller effect", "effect ruled out")
     assert two_sided.status == "underpowered"
-    # For "a<b" the effect is negative: the interval must lie above -0.2.
     below = ev.difference(BASE + 0.1 + 15 * NOISE, BASE, paired=True, expected="a<b",
                           smallest_effect=0.2)
-    assert below.status == "refuted with power" and "-0.2" in below.sentence
-    reach = ev.difference(wide_down, BASE, paired=True, expected="a<b",
-                          smallest_effect=0.2)
+    assert below.status == "effect ruled out" and "-0.200" in below.sentence
+    reach = ev.difference(wide_down, BASE, paired=True, expected="a<b", smallest_effect=0.2)
     assert reach.ci[0] < -0.2 and reach.status == "underpowered"
 
 
-def test_measured_effect_smaller_than_the_papers_says_so():
-    small = ev.difference(BASE + 0.05 + NOISE, BASE, paired=True, expected="a>b",
-                          smallest_effect=1.0)
-    large = ev.difference(BASE + 0.05 + NOISE, BASE, paired=True, expected="a>b",
-                          smallest_effect=0.01)
-    assert small.kind == large.kind == "agrees"
-    assert "falls short of the effect to detect" in small.sentence
-    assert "falls short" not in large.sentence
-    assert small.effect_excluded and not large.effect_excluded
-    assert not ev.difference(BASE + 0.05 + NOISE, BASE, paired=True).effect_excluded
-    held = ev.holm([small, large])  # recomputed decisions keep the effect to detect
-    assert held[0].effect_excluded
+def test_the_power_statement_holds_in_simulation():
+    # A true difference of the stated 80 %-power size is found about 4 times in 5.
+    rng = np.random.default_rng(3)
+    n, sd = 5, 1.0
+    probe = ev.difference(rng.normal(0, sd, n), np.zeros(n), paired=True)
+    effect = ev.detectable_effect(sd / math.sqrt(n), n - 1)
+    found = sum(ev.difference(rng.normal(effect, sd, n), np.zeros(n), paired=True).measured
+                for _ in range(2000))
+    assert 0.77 <= found / 2000 <= 0.83
+    assert math.isfinite(probe.detectable)
+
+
+def test_equivalence_inside_a_declared_margin_is_a_decision():
+    # chapter 06's case: +0.002 (-0.028 to +0.033) inside a 0.1-nat margin
+    d = ev.from_interval(0.002, (-0.028, 0.033), n=8, how="paired", expected="a<b",
+                         smallest_effect=0.1)
+    assert d.kind == "smaller effect" and d.decided
+    same = ev.difference(BASE + NOISE, BASE, paired=True, expected="a=b", smallest_effect=0.1)
+    assert (same.kind, same.status) == ("agrees", "equivalent") and "margin" in same.sentence
+    wide = ev.difference(BASE + 10 * NOISE, BASE, paired=True, expected="a=b",
+                         smallest_effect=0.01)
+    assert wide.kind == "not measurable"
+
+
+def test_a_two_seed_holm_family_is_untestable():
+    fam = [ev.difference([1.0, 1.2], [0.1, 0.15], paired=True) for _ in range(4)]
+    out = ev.holm(fam)
+    assert all((d.kind, d.status) == ("not measurable", "untestable") for d in out)
+    assert "untestable" in out[0].sentence and out[0].ci is None
 
 
 def test_paper_effect_scales_the_share_of_the_distance_to_perfect():
@@ -96,10 +143,9 @@ def test_paper_effect_scales_the_share_of_the_distance_to_perfect():
         ev.paper_effect(1.0, float("nan"), 0.5, 0.0)
 
 
-def test_two_seeds_are_underpowered_not_no_effect():
+def test_two_seeds_are_not_a_verdict():
     d = ev.difference([1.0, 1.2], [1.1, 1.0], paired=True)
-    assert d.status == "underpowered" and d.kind == "not measurable"
-    assert "too few" in d.sentence
+    assert d.kind == "not measurable" and d.detectable > (d.ci[1] - d.ci[0]) / 2
 
 
 def test_one_seed_has_no_spread_and_no_verdict():
@@ -138,7 +184,7 @@ def test_unpaired_welch_and_bad_inputs():
         ev.Decision("maybe", "x", "y")
 
 
-def test_equal_claim_agrees_only_when_refuted_with_power():
+def test_equal_claim_agrees_only_inside_its_margin():
     same = ev.difference(BASE + NOISE, BASE, paired=True, expected="a=b", smallest_effect=0.1)
     apart = ev.difference(BASE + 0.3 + NOISE, BASE, paired=True, expected="a=b")
     assert same.kind == "agrees" and apart.kind == "disagrees"
@@ -192,7 +238,9 @@ def test_claim_row_is_json_ready():
     d = ev.difference(BASE + 0.3 + NOISE, BASE, paired=True, expected="a>b")
     row = ev.claim("03", "MINE beats MINE-f", "a>b (Fig. 2)", d)
     assert set(row) == {"chapter", "claim", "paper", "this_run", "seeds", "decision", "status",
-                        "sentence"}
+                        "sentence", "source", "rule", "direction", "size", "effect",
+                        "detectable"}
+    assert row["direction"] == "the paper's" and row["rule"] == ev.RULE
     assert row["decision"] == "agrees" and row["seeds"] == 8 and "CI" in row["this_run"]
     json.dumps(row)
     json.dumps(ev.difference([math.nan, 1], [1, 1], paired=True).as_dict())
@@ -241,3 +289,14 @@ def test_claim_rows_of_exact_checks_do_not_mention_seeds():
         "holds in all 9 cases"
     assert ev.claim("02", "one", "x", ev.tracks_truth([1.0], 1.0, 0.1))["this_run"].endswith(
         "(one seed, no spread)")
+
+
+def test_rows_of_the_older_rule_are_reread():
+    old = {"decision": "disagrees", "status": "refuted with power", "sentence": "x"}
+    assert ev.reread(old)["decision"] == "smaller effect"
+    short = {"decision": "agrees", "status": "measured",
+             "sentence": "A is higher ...; the whole interval falls short of the effect to detect"}
+    assert ev.reread(short)["decision"] == "smaller effect"
+    plain = {"decision": "agrees", "status": "measured", "sentence": "A is higher."}
+    assert ev.reread(plain)["decision"] == "agrees"
+    assert ev.reread(dict(plain, rule=ev.RULE)) == dict(plain, rule=ev.RULE)

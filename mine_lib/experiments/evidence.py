@@ -65,20 +65,67 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Sequence
 
 import numpy as np
-from scipy import stats
+from scipy import optimize, stats
 
-KINDS = ("agrees", "disagrees", "not measurable", "inconclusive", "not tested")
+# The version of the rule that decided a claim row; the scorecard re-reads rows of older
+# rules (recordings) with ``reread``.
+RULE = 2
+
+
+class Kind(str, Enum):
+    """The scorecard's word for a claim (a str, so it compares and serialises as its text)."""
+
+    AGREES = "agrees"
+    SMALLER = "smaller effect"      # the paper's effect ruled out; in its direction or none
+    DISAGREES = "disagrees"         # the opposite measured, or a stated tolerance violated
+    UNDECIDED = "not measurable"    # this run cannot tell (says what it rules out)
+    INCONCLUSIVE = "inconclusive"   # NaN, or a baseline that did not train
+    NOT_TESTED = "not tested"
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def decided(self) -> bool:
+        """A decision about the claim: agrees, smaller effect or disagrees."""
+        return self in (Kind.AGREES, Kind.SMALLER, Kind.DISAGREES)
+
+
+class Direction(str, Enum):
+    """A directional claim's direction as measured: the paper's, the opposite, or neither."""
+
+    PAPERS = "the paper's"
+    OPPOSITE = "opposite"
+    NOT_MEASURED = "not measured"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Size(str, Enum):
+    """An effect's size against the effect to detect (the paper's, scaled, or a margin)."""
+
+    CONSISTENT = "consistent"
+    SMALLER = "smaller"
+    LARGER = "larger"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+KINDS = tuple(k.value for k in Kind)
 READS = ("table", "figure, read by eye", "text", "closed form")
 
 
 @dataclass(frozen=True)
 class Decision:
-    """One outcome: the scorecard's word, the finer reason, and the sentence that says it."""
+    """One outcome as data (kind, direction, size, numbers) and the sentence that says it."""
 
-    kind: str
+    kind: Kind
     status: str
     sentence: str
     estimate: float = math.nan
@@ -87,33 +134,41 @@ class Decision:
     n: int = 0
     p: float | None = None
     redo: dict | None = field(default=None, repr=False, compare=False)  # inputs, for holm()
+    direction: Direction | None = None
+    size: Size | None = None
+    effect: float | None = None      # the signed effect to detect, when one was given
+    detectable: float = math.nan     # the difference found 4 times in 5 (80 % power)
 
     def __post_init__(self):
         if self.kind not in KINDS:
             raise ValueError(f"kind must be one of {', '.join(KINDS)}; got {self.kind!r}")
+        object.__setattr__(self, "kind", Kind(self.kind))
 
     @property
     def measured(self) -> bool:
-        """True when the run decided (agrees or disagrees)."""
-        return self.kind in ("agrees", "disagrees")
+        """A difference: its interval excludes zero. Any other rule: it decided."""
+        if self.ci is not None and self.status not in ("within tolerance", "outside tolerance"):
+            return self.ci[0] > 0 or self.ci[1] < 0
+        return self.kind.decided
+
+    @property
+    def decided(self) -> bool:
+        return self.kind.decided
 
     @property
     def effect_excluded(self) -> bool:
-        """True when the interval excludes the effect to detect (``smallest_effect``) on the
-        paper's side: an effect the paper's size is ruled out, whether or not a smaller one
-        was measured. False without an interval or an effect to detect (and for
-        ``from_interval`` decisions, which keep no inputs)."""
-        effect = (self.redo or {}).get("smallest_effect")
-        if self.ci is None or effect is None or not all(map(math.isfinite, self.ci)):
-            return False
-        return _excludes(self.ci[0], self.ci[1], effect, self.redo.get("expected"))
+        """True when the interval rules out the effect to detect on the paper's side."""
+        return self.size == Size.SMALLER
 
     def as_dict(self) -> dict:
         return {
-            "kind": self.kind, "status": self.status, "sentence": self.sentence,
+            "kind": self.kind.value, "status": self.status, "sentence": self.sentence,
             "estimate": _json_float(self.estimate),
             "ci": None if self.ci is None else [_json_float(c) for c in self.ci],
             "level": self.level, "n": self.n, "p": _json_float(self.p),
+            "direction": None if self.direction is None else self.direction.value,
+            "size": None if self.size is None else self.size.value,
+            "effect": _json_float(self.effect), "detectable": _json_float(self.detectable),
         }
 
     def __str__(self) -> str:
@@ -219,28 +274,28 @@ def _nan(what: str, n: int, level: float) -> Decision:
 # ---------------------------------------------------------------- difference of two methods
 
 def _difference_stats(a: np.ndarray, b: np.ndarray, paired: bool, level: float):
-    """(estimate, low, high, p, n); low/high/p are NaN when there is no spread to use."""
+    """(estimate, low, high, p, n, se, df); low/high/p/se are NaN without a spread to use."""
     if paired:
         d = a - b
         n = d.size
         est = float(d.mean())
         if n < 2:
-            return est, math.nan, math.nan, math.nan, n
+            return est, math.nan, math.nan, math.nan, n, math.nan, math.nan
         se = float(d.std(ddof=1) / math.sqrt(n))
         df = n - 1
     else:
         n = min(a.size, b.size)
         est = float(a.mean() - b.mean())
         if n < 2:
-            return est, math.nan, math.nan, math.nan, n
+            return est, math.nan, math.nan, math.nan, n, math.nan, math.nan
         va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
         se = float(math.sqrt(va + vb))
         df = (va + vb) ** 2 / (va ** 2 / (a.size - 1) + vb ** 2 / (b.size - 1)) if se > 0 else n - 1
     if se == 0:
-        return est, est, est, (1.0 if est == 0 else 0.0), n
+        return est, est, est, (1.0 if est == 0 else 0.0), n, se, df
     half = float(stats.t.ppf(0.5 + level / 2, df) * se)
     p = float(2 * stats.t.sf(abs(est) / se, df))
-    return est, est - half, est + half, p, n
+    return est, est - half, est + half, p, n, se, df
 
 
 def difference(a, b, *, paired: bool, names: Sequence[str] = ("A", "B"),
@@ -275,12 +330,13 @@ def difference(a, b, *, paired: bool, names: Sequence[str] = ("A", "B"),
     n_pairs = va.size if paired else min(va.size, vb.size)
     if not (np.all(np.isfinite(va)) and np.all(np.isfinite(vb))):
         return _nan(topic, n_pairs, level)
-    est, low, high, p, n = _difference_stats(va, vb, paired, level)
+    est, low, high, p, n, se, df = _difference_stats(va, vb, paired, level)
     over = (f"paired over {_seeds(n, per)}" if paired
             else f"{_seeds(va.size, per)} against {_seeds(vb.size, per)}")
     return _decide(est, low, high, p, n, over=over, names=names, what=what, unit=unit,
                    level=level, higher_is_better=higher_is_better, expected=expected,
-                   smallest_effect=smallest_effect, digits=digits, redo=redo)
+                   smallest_effect=smallest_effect, digits=digits, redo=redo,
+                   detectable=detectable_effect(se, df, level))
 
 
 def from_interval(estimate: float, ci, *, n: int, how: str, names: Sequence[str] = ("A", "B"),
@@ -302,61 +358,148 @@ def from_interval(estimate: float, ci, *, n: int, how: str, names: Sequence[str]
     low, high = (math.nan, math.nan) if ci is None else (float(ci[0]), float(ci[1]))
     if ci is None:
         n = 1
+    se = (high - low) / 2 / float(stats.norm.ppf(0.5 + level / 2))  # a normal interval's
     return _decide(float(estimate), low, high, p, n, over=how, names=names, what=what,
                    unit=unit, level=level, higher_is_better=higher_is_better,
                    expected=expected, smallest_effect=smallest_effect, digits=digits,
-                   redo=None)
+                   redo=None, detectable=detectable_effect(se, 1e6, level))
+
+
+def _direction(low: float, high: float, expected: str | None) -> str | None:
+    """The direction reading of an interval for a directional claim ("a>b", "a<b"): the
+    paper's, opposite, or not measured (the interval holds zero); None without a direction."""
+    if expected not in ("a>b", "a<b"):
+        return None
+    if not (low > 0 or high < 0):
+        return Direction.NOT_MEASURED
+    return Direction.PAPERS if (low > 0) == (expected == "a>b") else Direction.OPPOSITE
+
+
+def _size(low: float, high: float, effect: float | None, expected: str | None) -> str | None:
+    """The size reading against the effect to detect, on the paper's side: the interval wholly
+    below it (smaller), wholly above it (larger), or around it (consistent); None without an
+    effect or a direction."""
+    if effect is None or expected not in ("a>b", "a<b"):
+        return None
+    sign = 1 if expected == "a>b" else -1
+    lo, hi = sorted((sign * low, sign * high))
+    if hi < effect:
+        return Size.SMALLER
+    if lo > effect:
+        return Size.LARGER
+    return Size.CONSISTENT
+
+
+def read_difference(low: float, high: float, expected: str | None,
+                    smallest_effect: float | None) -> tuple[Kind, str, str | None, str | None]:
+    """Numbers to a decision, no words: (kind, status, direction, size) for a difference
+    A - B whose interval is (low, high).
+
+    With a direction ("a>b", "a<b"): the opposite direction measured disagrees; the paper's
+    direction measured agrees, unless the interval lies wholly short of the effect to detect
+    (then "smaller effect"); no direction measured is undecided, unless the interval rules
+    out the effect to detect ("smaller effect": whatever the effect is, it is smaller).
+    "a=b" with a margin (``smallest_effect``): the interval inside +-margin agrees
+    (equivalence), wholly outside disagrees. No claim of direction ("A and B differ"): a
+    difference measured agrees, an interval inside +-margin disagrees."""
+    excludes_zero = low > 0 or high < 0
+    if expected in ("a>b", "a<b"):
+        direction = _direction(low, high, expected)
+        size = _size(low, high, smallest_effect, expected)
+        if direction == Direction.OPPOSITE:
+            return Kind.DISAGREES, "measured, opposite direction", direction, size
+        if size == Size.SMALLER:
+            status = "measured, smaller" if direction == Direction.PAPERS else "effect ruled out"
+            return Kind.SMALLER, status, direction, size
+        if direction == Direction.PAPERS:
+            return Kind.AGREES, "measured", direction, size
+        status = "underpowered" if smallest_effect is not None else "no effect shown"
+        return Kind.UNDECIDED, status, direction, size
+    inside = smallest_effect is not None and -smallest_effect < low and high < smallest_effect
+    outside = smallest_effect is not None and (low > smallest_effect or high < -smallest_effect)
+    if expected == "a=b":
+        if inside:
+            return Kind.AGREES, "equivalent", None, None
+        if outside or (smallest_effect is None and excludes_zero):
+            return Kind.DISAGREES, "measured", None, None
+        return Kind.UNDECIDED, "underpowered" if smallest_effect is not None else "no effect shown", None, None
+    if excludes_zero:
+        return Kind.AGREES, "measured", None, None
+    if inside:
+        return Kind.DISAGREES, "equivalent", None, None
+    return Kind.UNDECIDED, "underpowered" if smallest_effect is not None else "no effect shown", None, None
+
+
+def detectable_effect(se: float, df: float, level: float = 0.95, power: float = 0.8) -> float:
+    """The true difference a two-sided t test at ``level`` detects with probability ``power``
+    when the standard error is ``se`` with ``df`` degrees of freedom (the noncentral t)."""
+    if not (se > 0 and df > 0 and math.isfinite(se)):
+        return math.nan
+    crit = float(stats.t.ppf(0.5 + level / 2, df))
+    if df > 1000:  # a normal interval
+        return float((stats.norm.ppf(0.5 + level / 2) + stats.norm.ppf(power)) * se)
+
+    def short(ncp):  # detection probability (the far tail is negligible) minus the power
+        return float(np.nan_to_num(stats.nct.sf(crit, df, ncp), nan=1.0)) - power
+
+    hi = crit + 10.0
+    while short(hi) < 0:
+        hi *= 2
+    return float(optimize.brentq(short, 0.0, hi, xtol=1e-6) * se)
 
 
 def _decide(est, low, high, p, n, *, over, names, what, unit, level, higher_is_better,
-            expected, smallest_effect, digits, redo) -> Decision:
-    """Turn a difference and its interval into a decision and its sentence."""
+            expected, smallest_effect, digits, redo, detectable=math.nan) -> Decision:
+    """Turn a difference and its interval into a decision (``read_difference``) and its
+    sentence (``_difference_sentence``)."""
     name_a, name_b = names
     u = f" {unit}" if unit else ""
     f = lambda x: fmt_num(x, digits)  # noqa: E731
+    effect = None if smallest_effect is None else _signed_effect(smallest_effect, expected)
     if n < 2:
-        return Decision("not measurable", "one seed, no spread",
+        return Decision(Kind.UNDECIDED, "one seed, no spread",
                         f"{name_a} minus {name_b} in {what} is {f(est)}{u} from one seed, "
-                        f"no spread, so no verdict.", estimate=est, level=level, n=n, redo=redo)
+                        f"no spread, so no verdict.", estimate=est, level=level, n=n, redo=redo,
+                        effect=effect)
+    kind, status, direction, size = read_difference(low, high, expected, smallest_effect)
     ci = (low, high)
     interval = f"{_pct(level)} CI {f(low)} to {f(high)}{u}, {over}"
-    if low > 0 or high < 0:  # the interval excludes zero: a measured difference
+    excludes_zero = low > 0 or high < 0
+    if excludes_zero:
         higher = est > 0
         side = "higher" if higher else "lower"
         better = ""
         if higher_is_better is not None:
             better = ", which is better" if higher == higher_is_better else ", which is worse"
         sentence = (f"{name_a} is {side} than {name_b} in {what} by {f(abs(est))}{u} "
-                    f"({interval}){better}.")
-        if expected is None:
-            kind = "agrees"
-        elif expected == "a=b":
-            kind = "disagrees"
-        else:
-            kind = "agrees" if (expected == "a>b") == higher else "disagrees"
-        if kind == "agrees" and smallest_effect is not None and _excludes(
-                low, high, smallest_effect, expected):
-            sentence = (sentence[:-1] + f"; the whole interval falls short of the effect to "
-                        f"detect, {f(_signed_effect(smallest_effect, expected))}{u}, so the "
-                        f"effect here is smaller than that.")
-        return Decision(kind, "measured", sentence, est, ci, level, n, p, redo)
-    half = (high - low) / 2
+                    f"({interval}){better}")
+        if direction == Direction.OPPOSITE:
+            sentence += ", the opposite of the claimed direction"
+        if size == Size.SMALLER:
+            sentence += (f"; the whole interval falls short of the effect to detect, "
+                         f"{f(effect)}{u}, so the effect here is smaller than that")
+        elif status == "equivalent" or (expected == "a=b" and kind == Kind.AGREES):
+            sentence += f"; the whole interval lies inside the margin of ±{f(smallest_effect)}{u}"
+        return Decision(kind, status, sentence + ".", est, ci, level, n, p, redo,
+                        direction=direction, size=size, effect=effect, detectable=detectable)
     shown = (f"No difference shown between {_lower_first(name_a)} and {name_b} in {what}: "
              f"{f(est)}{u} ({interval})")
-    if smallest_effect is not None and _excludes(low, high, smallest_effect, expected):
-        kind = "agrees" if expected == "a=b" else "disagrees"
-        signed = _signed_effect(smallest_effect, expected)
-        sentence = (f"{shown}; the interval excludes an effect of {f(signed)}{u}, "
-                    f"so an effect that large is refuted at this budget.")
-        return Decision(kind, "refuted with power", sentence, est, ci, level, n, p, redo)
-    status = "underpowered" if (smallest_effect is not None or n <= 2) else "no effect shown"
-    detect = f"; {_seeds(n)} is too few to say there is no effect" if n <= 2 else ""
-    sentence = (f"{shown}; this run could detect only a difference larger than about "
-                f"{f(half)}{u}{detect}.")
-    if smallest_effect is not None:
-        signed = _signed_effect(smallest_effect, expected)
-        sentence = sentence[:-1] + f", and the effect to detect is {f(signed)}{u}."
-    return Decision("not measurable", status, sentence, est, ci, level, n, p, redo)
+    if kind == Kind.SMALLER:
+        sentence = (f"{shown}; the interval rules out an effect of {f(effect)}{u}, so the "
+                    f"effect here, if any, is smaller than that.")
+    elif status == "equivalent":
+        sentence = (f"{shown}; the whole interval lies inside the margin of "
+                    f"±{f(smallest_effect)}{u}, so any difference is smaller than that.")
+    else:
+        sentence = f"{shown}; the interval rules out only differences beyond {f(low)} to {f(high)}{u}"
+        if math.isfinite(detectable):
+            sentence += (f", and a difference of {f(detectable)}{u} would be found 4 times in 5 "
+                         f"at this budget")
+        if effect is not None:
+            sentence += f"; the effect to detect is {f(effect)}{u}"
+        sentence += "."
+    return Decision(kind, status, sentence, est, ci, level, n, p, redo, direction=direction,
+                    size=size, effect=effect, detectable=detectable)
 
 
 def paper_effect(paper_new: float, paper_base: float, this_base: float, perfect: float, *,
@@ -388,17 +531,6 @@ def paper_effect(paper_new: float, paper_base: float, this_base: float, perfect:
 def _signed_effect(effect: float, expected: str | None) -> float:
     """The effect to detect with the sign of the expected direction (+ when none)."""
     return -effect if expected == "a<b" else effect
-
-
-def _excludes(low: float, high: float, effect: float, expected: str | None) -> bool:
-    """Does the interval (low, high) exclude an effect of this size? In the expected
-    direction only when the claim has one ("a>b": high < effect; "a<b": low > -effect);
-    on both sides otherwise (the interval lies inside +-effect)."""
-    if expected == "a>b":
-        return high < effect
-    if expected == "a<b":
-        return low > -effect
-    return -effect < low and high < effect
 
 
 # ---------------------------------------------------------------- within a tolerance
@@ -565,8 +697,12 @@ def holm(items, level: float = 0.95) -> list:
     m = len(tested)
     if m <= 1:
         return items
-    adjusted = holm_adjust([items[i].p for i in tested])
     out = list(items)
+    if any(items[i].n <= 2 for i in tested):  # one degree of freedom cannot reach the level
+        for i in tested:
+            out[i] = _untestable(items[i], m, alpha)
+        return out
+    adjusted = holm_adjust([items[i].p for i in tested])
     for i, adj in zip(tested, adjusted):
         d = items[i]
         rank = sorted(items[j].p for j in tested).index(d.p)
@@ -575,6 +711,22 @@ def holm(items, level: float = 0.95) -> list:
         text = redone.sentence[:-1] + f" (Holm-corrected over {m} comparisons)."
         out[i] = dataclasses.replace(redone, sentence=text, p=adj)
     return out
+
+
+def _untestable(d: Decision, m: int, alpha: float) -> Decision:
+    """A comparison of a Holm family whose seeds cannot reach the family's level: the
+    strictest Holm threshold needs a t quantile no run of so few seeds can pass in practice,
+    so the family gets no per-item verdict (pool it, or add seeds)."""
+    r = d.redo
+    crit = float(stats.t.ppf(1 - alpha / m / 2, max(d.n - 1, 1)))
+    u = f" {r['unit']}" if r.get("unit") else ""
+    f = lambda x: fmt_num(x, r.get("digits", 3))  # noqa: E731
+    sentence = (f"{r['names'][0]} minus {r['names'][1]} in {r['what']} is {f(d.estimate)}{u} "
+                f"from {_seeds(d.n)}; corrected over {m} comparisons, a test at one degree of "
+                f"freedom needs a t statistic of {crit:.0f}, so this family is untestable per "
+                f"item at this budget (pool the comparisons or add seeds).")
+    return Decision(Kind.UNDECIDED, "untestable", sentence, d.estimate, None, d.level, d.n,
+                    None, d.redo, effect=d.effect)
 
 
 # ---------------------------------------------------------------- gates
@@ -613,12 +765,19 @@ def _seeds_of(decision: Decision):
     return "exact" if exact else decision.n
 
 
+SOURCES = ("the paper", "the seed report", "later work", "the book's own checks")
+
+
 def claim(chapter: str, claim: str, paper: str, decision: Decision, this_run: str | None = None,
-          seeds: int | None = None) -> dict:
+          seeds: int | None = None, source: str = "the paper") -> dict:
     """One scorecard row. ``this_run`` defaults to the decision's estimate and interval;
-    ``seeds`` to the decision's n ("exact" for a check with no sampling noise)."""
+    ``seeds`` to the decision's n ("exact" for a check with no sampling noise); ``source``
+    says whose claim it is (one of ``SOURCES``). The row keeps the decision as data
+    (direction, size, the effect to detect, the 80 %-power effect) under the rule ``RULE``."""
+    if source not in SOURCES:
+        raise ValueError(f"source must be one of {', '.join(SOURCES)}; got {source!r}")
     if this_run is None:
-        if decision.kind == "not tested":
+        if decision.kind == Kind.NOT_TESTED:
             this_run = "not tested in this run"
         elif decision.status in ("holds", "fails"):
             this_run = (f"holds in all {decision.n} cases" if decision.status == "holds"
@@ -630,8 +789,32 @@ def claim(chapter: str, claim: str, paper: str, decision: Decision, this_run: st
             this_run = fmt_num(decision.estimate)
             if decision.status == "one seed, no spread":
                 this_run += " (one seed, no spread)"
+    data = decision.as_dict()
     return {
         "chapter": chapter, "claim": claim, "paper": paper, "this_run": this_run,
         "seeds": _seeds_of(decision) if seeds is None else int(seeds),
-        "decision": decision.kind, "status": decision.status, "sentence": decision.sentence,
+        "decision": decision.kind.value, "status": decision.status,
+        "sentence": decision.sentence, "source": source, "rule": RULE,
+        "direction": data["direction"], "size": data["size"], "effect": data["effect"],
+        "detectable": data["detectable"],
     }
+
+
+def reread(row: dict) -> dict:
+    """A scorecard row of an older rule (a recording made before ``RULE``) in this rule's
+    words: rule 1 called an interval that ruled out the paper's effect "disagrees (refuted
+    with power)", and a measured effect short of it "agrees"; both are "smaller effect" now.
+    Rows of this rule come back unchanged."""
+    if row.get("rule") == RULE:
+        return row
+    out = dict(row, rule=RULE)
+    status, sentence = row.get("status"), row.get("sentence") or ""
+    if status == "refuted with power" and row.get("decision") == "disagrees":
+        out.update(decision=Kind.SMALLER.value, status="effect ruled out",
+                   direction=Direction.NOT_MEASURED.value, size=Size.SMALLER.value)
+    elif status == "measured" and "falls short of the effect to detect" in sentence:
+        out.update(decision=Kind.SMALLER.value, status="measured, smaller",
+                   direction=Direction.PAPERS.value, size=Size.SMALLER.value)
+    elif status == "refuted with power":  # an "a=b" claim: equivalence shown
+        out.update(status="equivalent")
+    return out

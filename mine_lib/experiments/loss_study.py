@@ -287,9 +287,9 @@ def cell_counts(decisions) -> dict:
     """How many cells say lower, higher, no difference shown, one seed / NaN."""
     ds = [d for _, _, d in decisions]
     return {"cells": len(ds),
-            "lower": sum(d.status == "measured" and d.estimate < 0 for d in ds),
-            "higher": sum(d.status == "measured" and d.estimate > 0 for d in ds),
-            "open": sum(d.status in ("no effect shown", "underpowered") for d in ds),
+            "lower": sum(d.measured and d.estimate < 0 for d in ds),
+            "higher": sum(d.measured and d.estimate > 0 for d in ds),
+            "open": sum(d.status in ("no effect shown", "underpowered", "untestable") for d in ds),
             "no_spread": sum(d.status in ("one seed, no spread", "nan") for d in ds),
             "min_pairs": min((d.n for d in ds), default=0)}
 
@@ -364,7 +364,7 @@ def stratified_decisions(parts: dict, names_b: str, what: str, unit: str = "nats
 
 def word(decision: evidence.Decision, lower: str, higher: str) -> str:
     """The word of a stratified decision: ``lower`` / ``higher`` when measured, else why not."""
-    if decision.status == "measured":
+    if decision.measured:
         return lower if decision.estimate < 0 else higher
     if decision.status in ("one seed, no spread", "nan", "not tested in this run"):
         return decision.status

@@ -244,8 +244,7 @@ def wins_over(labelled: Sequence[tuple[str, evidence.Decision]], what: str, a: s
     opposite case; inconclusive when both happen; else not measurable."""
     if not labelled:
         return evidence.not_tested(what)
-    measured = [(lab, (d.estimate < 0) == lower_is_a) for lab, d in labelled
-                if d.status == "measured"]
+    measured = [(lab, (d.estimate < 0) == lower_is_a) for lab, d in labelled if d.measured]
     closer = [lab for lab, a_closer in measured if a_closer]
     further = [lab for lab, a_closer in measured if not a_closer]
     n = min(d.n for _, d in labelled)
@@ -265,8 +264,12 @@ def wins_over(labelled: Sequence[tuple[str, evidence.Decision]], what: str, a: s
     else:
         kind = "not measurable"
         one = all(d.status == "one seed, no spread" for _, d in labelled)
-        status = "one seed, no spread" if one else "underpowered"
-        if n <= 2:
+        untestable = any(d.status == "untestable" for _, d in labelled)
+        status = "one seed, no spread" if one else "untestable" if untestable else "underpowered"
+        if untestable:  # no per-setting count: a test that cannot reach its level finds nothing
+            parts = [f"with {n} seeds per setting, a test corrected over {len(labelled)} settings "
+                     f"cannot reach its level, so there is no per-setting verdict"]
+        elif n <= 2:
             parts.append(f"{n} seed{'' if n == 1 else 's'} per setting is too few to say there is "
                          f"no difference")
     return evidence.Decision(kind, status, f"{what}: {'; '.join(parts)}.", n=n)

@@ -64,7 +64,8 @@ def test_the_books_recordings_are_not_stale():
     assert record.stale_recordings() == []
 
 
-def test_record_runs_the_chapter_and_keeps_provenance(tmp_path):
+def test_record_runs_the_chapter_and_keeps_provenance(tmp_path, monkeypatch):
+    monkeypatch.setattr(record, "git_commit", lambda: "abc123")
     book = tmp_path / "book"
     book.mkdir()
     write_notebook(book / "c.ipynb",
@@ -78,7 +79,25 @@ def test_record_runs_the_chapter_and_keeps_provenance(tmp_path):
     assert rec["results"]["results"] == {"n": 4} and rec["results"]["profile"] == "long"
     assert rec["settings"] == ["4"] and rec["command"].endswith("c --profile long")
     assert rec["commit"] and rec["date"] and rec["machine"]["cpus"]
+    assert rec["conditions"]["torch_threads"] == 2 and rec["conditions"]["torch"]
     assert record.stale_recordings(book / "recorded", book) == []
+
+
+def test_uncommitted_code_is_refused_and_stale_by_rule(tmp_path, monkeypatch):
+    book = tmp_path / "book"
+    book.mkdir()
+    write_notebook(book / "c.ipynb", "N = 1")
+    monkeypatch.setattr(record, "git_commit", lambda: "abc+uncommitted changes")
+    with pytest.raises(InputError, match="uncommitted"):
+        record.record("c", "long", book=book)
+
+    def run(notebook, profile, results_dir, timeout, threads):
+        (results_dir / "c.json").write_text(json.dumps({"results": {}}))
+        return 1.0
+
+    monkeypatch.setattr(record, "execute", run)
+    record.record("c", "long", book=book, dirty=True)
+    assert "uncommitted" in record.stale_recordings(book / "recorded", book)[0]
 
 
 def test_the_commit_is_the_one_checked_out_when_the_run_starts(tmp_path, monkeypatch):
@@ -88,7 +107,7 @@ def test_the_commit_is_the_one_checked_out_when_the_run_starts(tmp_path, monkeyp
     state = {"ran": False}  # a commit is made while the chapter runs
     monkeypatch.setattr(record, "git_commit", lambda: "after" if state["ran"] else "before")
 
-    def run(notebook, profile, results_dir, timeout):
+    def run(notebook, profile, results_dir, timeout, threads):
         (results_dir / "c.json").write_text(json.dumps({"results": {}}))
         state["ran"] = True
         return 1.0
@@ -112,6 +131,9 @@ def test_recorded_run_box_says_none_then_shows_provenance_and_staleness(tmp_path
     rec, box = record.recorded_run("c", book=book)
     text = repr(box)
     assert rec["results"] == {} and "2 min 05 s" in text and "uncommitted" in text
-    assert "current" in text and "stale" not in text
+    assert "stale (made from uncommitted code" in text
+    (book / "recorded" / "long" / "c.json").write_text(json.dumps(dict(saved, commit="abc")))
+    text = repr(record.recorded_run("c", book=book)[1])
+    assert "current" in text and "stale" not in text and "threads and versions unknown" in text
     write_notebook(book / "c.ipynb", "S = profiles.choose(1, 2, 3, long=41)")
     assert "stale" in repr(record.recorded_run("c", book=book)[1])

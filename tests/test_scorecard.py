@@ -89,3 +89,51 @@ def test_table_sets_a_recorded_runs_decision_beside_each_claim(tmp_path, monkeyp
     assert scorecard.table(rows, recorded={"03_mine_estimator": other})[
         "recorded decision"][0] == "none recorded"
     assert scorecard.table(rows, recorded={"07_x": recording})["recorded run"][0] == ""
+
+
+def _row(decision, claim="EMA beats plain", chapter="07_gan", **extra):
+    return {"chapter": chapter, "claim": claim, "paper": "a>b", "this_run": "+0.1",
+            "seeds": 3, "decision": decision, "status": "x", "sentence": "s", **extra}
+
+
+def test_decision_of_record_takes_a_current_recording_only_when_the_build_is_undecided():
+    recorded = _row("agrees", this_run="+0.3 (CI +0.1 to +0.5, 8 seeds)", seeds=8, rule=ev.RULE)
+    recording = {"profile": "long", "commit": "abcdef123", "date": "2026-12-03T05:00",
+                 "results": {"results": {"claims": [recorded]}}}
+    undecided = scorecard.of_record(_row("not measurable"), recording)
+    assert undecided["decision"] == "agrees" and undecided["from"].startswith(
+        "recorded long run (commit abcdef1, 2026-12-03)")
+    decided = scorecard.of_record(_row("disagrees"), recording)
+    assert decided["decision"] == "disagrees" and decided["from"] == "this build"
+    # no recording (e.g. a stale one, which recordings_for leaves out): the build's row
+    assert scorecard.of_record(_row("not measurable"), None)["decision"] == "not measurable"
+    # a rule-1 recording reads in this rule's words: "refuted with power" -> smaller effect
+    old = _row("disagrees", status="refuted with power")
+    rec1 = dict(recording, results={"results": {"claims": [old]}})
+    assert scorecard.of_record(_row("not measurable"), rec1)["decision"] == "smaller effect"
+
+
+def test_stale_recordings_never_count(tmp_path, monkeypatch):
+    from mine_lib.experiments import record
+
+    rows = [_row("not measurable")]
+    monkeypatch.setattr(record, "load_recording", lambda ch, profile="long": {"x": 1})
+    monkeypatch.setattr(record, "is_stale", lambda rec, book=None: True)
+    assert scorecard.recordings_for(rows) == {}
+    assert scorecard.with_record(rows)[0]["record"]["from"] == "this build"
+
+
+def test_verdict_counts_the_decisions_of_record_by_source():
+    rows = scorecard.with_record([
+        _row("agrees", claim="a"), _row("smaller effect", claim="b"),
+        _row("not measurable", claim="c"),
+        _row("agrees", claim="Check of the measurement: x", chapter="03_x"),
+        _row("disagrees", claim="d", chapter="06_improved_losses")], recordings={})
+    assert [r["source"] for r in rows] == ["the paper"] * 3 + [
+        "the book's own checks", "the seed report"]
+    lines = scorecard.verdict(rows)
+    assert lines[0] == ("Of the paper's 3 claims tested, 1 holds, 1 holds only with a smaller "
+                        "effect than claimed and 1 stays undecided.")
+    assert lines[1] == "Of the seed report's 1 claim tested, 1 is contradicted."
+    assert lines[2].startswith("Of the book's own 1 check, 1 hold")
+    assert scorecard.counts(rows, of_record=True)["smaller effect"] == 1

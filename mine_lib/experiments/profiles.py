@@ -43,9 +43,8 @@ def fixed(value):
 
 
 def announce(chapter: str) -> str:
-    """Print and return the line every chapter starts with."""
+    """Start the chapter's clocks and return a line naming its profile. Nothing is printed:
+    the page says which profile ran in its run box, not in a banner."""
     global STARTED, CPU_STARTED
     STARTED, CPU_STARTED = time.time(), time.process_time()
-    line = f"[{chapter}] running with profile '{current()}' (MINE_PROFILE = smoke | standard | long | paper)"
-    print(line)
-    return line
+    return f"[{chapter}] running with profile '{current()}' (MINE_PROFILE = smoke | standard | long | paper)"

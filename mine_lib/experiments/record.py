@@ -13,8 +13,14 @@ The *settings* of a chapter for a profile are the source text of the argument th
 ``profiles.choose(...)`` call in its code cells picks for that profile (``standard`` where a
 call gives no ``long``), and of every ``profiles.fixed(...)`` (a setting the same in all
 profiles). A recording is stale when the hash of the chapter's current
-settings differs from the one it was recorded with; ``stale_recordings`` lists them (a test
-runs it).
+settings differs from the one it was recorded with, or when it was made from uncommitted
+code (its numbers cannot be reproduced from any commit); ``stale_recordings`` lists them (a
+test runs it). ``record`` refuses uncommitted code unless told ``--dirty``.
+
+The provenance names what changes numbers: torch's thread count (fixed for the kernel with
+``OMP_NUM_THREADS``), whether torch's deterministic algorithms were on, and the versions of
+Python, torch and numpy. ``--check CHAPTER`` reruns a recording's chapter with its profile
+and the recorded thread count and prints every number and decision that differs.
 
 Layer: the book's experiments. May import the library and other experiment modules;
 the library never imports this one.
@@ -88,13 +94,31 @@ def git_commit() -> str:
                      else "")
 
 
-def execute(notebook: Path, profile: str, results_dir: Path, timeout: int) -> float:
-    """Run the notebook in its folder with the profile; return the wall time in seconds."""
+def conditions(threads: int) -> dict:
+    """What besides the code and the settings changes a recording's numbers."""
+    from importlib import metadata
+
+    def version(name):
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            return None
+
+    return {"torch_threads": threads, "deterministic_algorithms": False,
+            "python": platform.python_version(), "torch": version("torch"),
+            "numpy": version("numpy")}
+
+
+def execute(notebook: Path, profile: str, results_dir: Path, timeout: int,
+            threads: int = 2) -> float:
+    """Run the notebook in its folder with the profile and ``threads`` threads for torch;
+    return the wall time in seconds."""
     import nbformat
     from nbclient import NotebookClient
 
     nb = nbformat.read(notebook, as_version=4)
-    env = {"MINE_PROFILE": profile, "MINE_RESULTS_DIR": str(results_dir)}
+    env = {"MINE_PROFILE": profile, "MINE_RESULTS_DIR": str(results_dir),
+           "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)  # the kernel inherits this process's environment
     start = time.time()
@@ -107,14 +131,19 @@ def execute(notebook: Path, profile: str, results_dir: Path, timeout: int) -> fl
     return time.time() - start
 
 
-def record(chapter: str, profile: str = "long", timeout: int = 7200, book: Path = BOOK) -> Path:
+def record(chapter: str, profile: str = "long", timeout: int = 7200, book: Path = BOOK,
+           threads: int = 2, dirty: bool = False) -> Path:
     notebook = book / f"{chapter}.ipynb"
     if not notebook.is_file():
         raise InputError(f"no chapter {chapter!r}: {notebook} does not exist")
     picked = settings(notebook, profile)
     commit = git_commit()  # the code that runs: later commits during a long run do not count
+    if "+" in commit and not dirty:
+        raise InputError("book/ or mine_lib/ has uncommitted changes: a recording made from "
+                         "them could not be reproduced from any commit (and would be stale); "
+                         "commit first, or pass --dirty for a trial run")
     with tempfile.TemporaryDirectory() as tmp:
-        wall = execute(notebook, profile, Path(tmp), timeout)
+        wall = execute(notebook, profile, Path(tmp), timeout, threads)
         produced = Path(tmp) / f"{chapter}.json"
         if not produced.is_file():
             raise InputError(f"{chapter} ran but wrote no results JSON ({produced.name})")
@@ -127,6 +156,7 @@ def record(chapter: str, profile: str = "long", timeout: int = 7200, book: Path 
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "machine": {"node": platform.node(), "processor": platform.machine(),
                     "cpus": os.cpu_count(), "python": platform.python_version()},
+        "conditions": conditions(threads),
         "command": f"python -m mine_lib.experiments.record {chapter} --profile {profile}",
         "wall_seconds": round(wall, 1), "results": results,
     }
@@ -142,10 +172,20 @@ def load_recording(chapter: str, profile: str = "long") -> dict | None:
     return json.loads(path.read_text()) if path.is_file() else None
 
 
-def is_stale(rec: dict, book: Path = BOOK) -> bool:
+def stale_reason(rec: dict, book: Path = BOOK) -> str | None:
+    """Why a recording no longer counts, or None when it is current."""
     notebook = book / f"{rec['chapter']}.ipynb"
-    return not notebook.is_file() or \
-        settings_hash(settings(notebook, rec["profile"])) != rec["settings_hash"]
+    if not notebook.is_file():
+        return f"the chapter {notebook.name} no longer exists"
+    if "+" in str(rec.get("commit", "")):
+        return "made from uncommitted code, so no commit reproduces it"
+    if settings_hash(settings(notebook, rec["profile"])) != rec["settings_hash"]:
+        return "the chapter's settings changed since"
+    return None
+
+
+def is_stale(rec: dict, book: Path = BOOK) -> bool:
+    return stale_reason(rec, book) is not None
 
 
 def provenance_rows(rec: dict, book: Path = BOOK) -> list[tuple[str, str]]:
@@ -154,8 +194,10 @@ def provenance_rows(rec: dict, book: Path = BOOK) -> list[tuple[str, str]]:
 
     machine = rec.get("machine", {})
     commit = str(rec.get("commit", "unknown"))
-    state = ("stale: the chapter's settings changed since; rerun the command" if is_stale(rec, book)
-             else "current: recorded with this chapter's settings")
+    why = stale_reason(rec, book)
+    state = (f"stale ({why}); rerun the command" if why
+             else "current: recorded with this chapter's settings from a commit")
+    cond = rec.get("conditions") or {}
     return [
         ("Profile", str(rec.get("profile"))),
         ("Command", rec.get("command", "")),
@@ -163,6 +205,10 @@ def provenance_rows(rec: dict, book: Path = BOOK) -> list[tuple[str, str]]:
         ("Date", str(rec.get("date", ""))[:16].replace("T", " ") + " UTC"),
         ("Machine", f"{machine.get('cpus')} CPUs, {machine.get('processor')}, "
                     f"Python {machine.get('python')}"),
+        ("Conditions", (f"torch {cond.get('torch')}, numpy {cond.get('numpy')}, "
+                        f"{cond.get('torch_threads')} torch threads, deterministic algorithms "
+                        f"{'on' if cond.get('deterministic_algorithms') else 'off'}")
+         if cond else "not recorded (threads and versions unknown)"),
         ("Wall time", duration(float(rec.get("wall_seconds", 0.0)))),
         ("Settings", f"hash {rec.get('settings_hash')}; {state}"),
     ]
@@ -187,13 +233,28 @@ def stale_recordings(recorded: Path = RECORDED, book: Path = BOOK) -> list[str]:
     stale = []
     for path in sorted(recorded.glob("*/*.json")):
         rec = json.loads(path.read_text())
-        notebook = book / f"{rec['chapter']}.ipynb"
-        if not notebook.is_file():
-            stale.append(f"{path.name}: the chapter {notebook.name} no longer exists")
-        elif is_stale(rec, book):
-            stale.append(f"{path.parent.name}/{path.name}: recorded with other settings; "
-                         f"rerun `{rec['command']}`")
+        why = stale_reason(rec, book)
+        if why:
+            stale.append(f"{path.parent.name}/{path.name}: {why}; rerun `{rec['command']}`")
     return stale
+
+
+def check(chapter: str, profile: str = "long", timeout: int = 7200, book: Path = BOOK) -> list[str]:
+    """Rerun a recording's chapter (its profile, its thread count) and list every number
+    and decision that differs from the recording (``compare``'s lines; "no change" when the
+    rerun reproduces it)."""
+    from .compare import compare
+
+    rec = load_recording(chapter, profile)
+    if rec is None:
+        raise InputError(f"no {profile} recording of {chapter}")
+    threads = int((rec.get("conditions") or {}).get("torch_threads") or 2)
+    with tempfile.TemporaryDirectory() as tmp:
+        old, new = Path(tmp) / "recorded", Path(tmp) / "rerun"
+        old.mkdir()
+        (old / f"{chapter}.json").write_text(json.dumps(rec["results"]))
+        execute(book / f"{chapter}.ipynb", profile, new, timeout, threads)
+        return compare(old, new)
 
 
 def main(argv=None) -> int:
@@ -202,9 +263,18 @@ def main(argv=None) -> int:
     ap.add_argument("chapter", help="e.g. 08_ali_reconstruction")
     ap.add_argument("--profile", default="long", choices=("long", "paper"))
     ap.add_argument("--timeout", type=int, default=7200, help="seconds per cell")
+    ap.add_argument("--threads", type=int, default=2, help="torch threads (OMP_NUM_THREADS)")
+    ap.add_argument("--dirty", action="store_true",
+                    help="record even with uncommitted changes (the recording is stale)")
+    ap.add_argument("--check", action="store_true",
+                    help="rerun the recording and print what differs, instead of recording")
     args = ap.parse_args(argv)
     try:
-        out = record(args.chapter, args.profile, args.timeout)
+        if args.check:
+            print("\n".join(check(args.chapter, args.profile, args.timeout)))
+            return 0
+        out = record(args.chapter, args.profile, args.timeout, threads=args.threads,
+                     dirty=args.dirty)
     except InputError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -5,7 +5,10 @@ Layer: the book's experiments. Reads every ``<chapter>.json`` written by
 rows that each chapter put under ``results["claims"]`` (see ``evidence.claim``).
 ``write_scorecard`` also writes them to ``<folder>/scorecard.json``: a list of objects with
 the keys ``chapter``, ``claim``, ``paper``, ``this_run``, ``seeds``, ``decision`` (plus
-``status`` and ``sentence``).
+``status``, ``sentence``, ``source``, ``direction``, ``size``) and ``record``, the decision of
+record: this build's when it decides, else that of a current recording of the chapter (named
+as such, with its commit and date), else this build's undecided row. A stale recording
+(other settings, or made from uncommitted code) never counts.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from .beside import recorded_claims, run_cell
-from .evidence import KINDS
+from .evidence import KINDS, SOURCES, Kind, reread
 from .results import results_dir
 
 SCORECARD = "scorecard.json"
@@ -61,12 +64,72 @@ def scorecard_rows(folder: str | Path | None = None) -> list[dict]:
     return rows
 
 
-def write_scorecard(folder: str | Path | None = None) -> Path:
-    """Write ``<folder>/scorecard.json`` (a list of rows) and return its path."""
+def source_of(row: dict) -> str:
+    """Whose claim a row tests: the row's own ``source`` when a chapter named one other than
+    the default, else by chapter (06 tests the seed report, 10 and 11 later work and the
+    book's own estimator) and by wording ("Check ..." rows are the book's own checks)."""
+    named = row.get("source")
+    claim, chapter = str(row.get("claim", "")), str(row.get("chapter", ""))
+    if named in SOURCES and named != SOURCES[0]:
+        return named
+    if claim.lower().startswith("check") or chapter.startswith(("10", "11")) and \
+            ("default" in claim or "warning" in claim):
+        return "the book's own checks"
+    if chapter.startswith("06"):
+        return "the seed report"
+    if chapter.startswith(("10", "11")) or "Song-Ermon" in claim:
+        return "later work"
+    return "the paper"
+
+
+def recordings_for(rows: list[dict]) -> dict[str, dict]:
+    """Chapter -> its current long recording, for the chapters of ``rows``; stale
+    recordings (``record.is_stale``) are left out."""
+    from . import record
+
+    out = {}
+    for chapter in dict.fromkeys(r["chapter"] for r in rows):
+        rec = record.load_recording(chapter)
+        if rec is not None and not record.is_stale(rec):
+            out[chapter] = rec
+    return out
+
+
+def _provenance(rec: dict) -> str:
+    return (f"recorded {rec.get('profile', 'long')} run (commit {str(rec.get('commit'))[:7]}, "
+            f"{str(rec.get('date', ''))[:10]})")
+
+
+def of_record(row: dict, recording: dict | None) -> dict:
+    """The decision of record of one build row: this build's when it decides, else the
+    current recording's when that decides, else this build's undecided row. ``recording``
+    must be current (``recordings_for``); its rows are read in this rule's words."""
+    keys = ("decision", "status", "direction", "size", "this_run", "seeds", "sentence")
+    if Kind(row["decision"]).decided or recording is None:
+        return {**{k: row.get(k) for k in keys}, "from": "this build"}
+    other = recorded_claims(recording).get(row["claim"])
+    if other is None or not Kind(reread(other)["decision"]).decided:
+        return {**{k: row.get(k) for k in keys}, "from": "this build"}
+    other = reread(other)
+    return {**{k: other.get(k) for k in keys}, "this_run": run_cell(other),
+            "from": _provenance(recording)}
+
+
+def with_record(rows: list[dict], recordings: dict[str, dict] | None = None) -> list[dict]:
+    """``rows`` with their ``source`` and their decision of record (key ``record``)."""
+    recordings = recordings_for(rows) if recordings is None else recordings
+    return [dict(r, source=source_of(r), record=of_record(r, recordings.get(r["chapter"])))
+            for r in rows]
+
+
+def write_scorecard(folder: str | Path | None = None,
+                    recordings: dict[str, dict] | None = None) -> Path:
+    """Write ``<folder>/scorecard.json`` (a list of rows, each with its decision of record)
+    and return its path."""
     folder = Path(folder) if folder is not None else results_dir()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / SCORECARD
-    path.write_text(json.dumps(scorecard_rows(folder), indent=2))
+    path.write_text(json.dumps(with_record(scorecard_rows(folder), recordings), indent=2))
     return path
 
 
@@ -86,9 +149,47 @@ def wall_times(folder: str | Path | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["chapter", "profile", "wall seconds", "CPU seconds"])
 
 
-def counts(rows: list[dict]) -> dict[str, int]:
-    """How many claims got each decision (every kind listed, zeros included)."""
-    return {kind: sum(r["decision"] == kind for r in rows) for kind in KINDS}
+def counts(rows: list[dict], of_record: bool = False) -> dict[str, int]:
+    """How many claims got each decision (every kind listed, zeros included); with
+    ``of_record`` the decision of record (rows from ``with_record``)."""
+    pick = (lambda r: r["record"]["decision"]) if of_record else (lambda r: r["decision"])
+    return {kind: sum(pick(r) == kind for r in rows) for kind in KINDS}
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def verdict(rows: list[dict]) -> list[str]:
+    """One sentence per source, from the decisions of record (rows from ``with_record``):
+    "Of the paper's 20 claims tested, 9 hold, ..." in ``SOURCES`` order."""
+    words = {"agrees": ("holds", "hold"),
+             "smaller effect": ("holds only with a smaller effect than claimed",
+                                "hold only with a smaller effect than claimed"),
+             "disagrees": ("is contradicted", "are contradicted"),
+             "not measurable": ("stays undecided", "stay undecided"),
+             "inconclusive": ("is inconclusive", "are inconclusive"),
+             "not tested": ("was not tested", "were not tested")}
+    owner = {"the paper": "the paper's", "the seed report": "the seed report's",
+             "later work": "later work's", "the book's own checks": "the book's own"}
+    out = []
+    for source in SOURCES:
+        mine = [r for r in rows if r["source"] == source]
+        if not mine:
+            continue
+        tally = counts(mine, of_record=True)
+        parts = [f"{n} {words[k][n != 1]}" for k, n in tally.items() if n]
+        recorded = sum(r["record"]["from"] != "this build" for r in mine)
+        tail = (f" ({recorded} of these decided by a recorded long run)" if recorded else "")
+        head = (f"Of {owner[source]} {_plural(len(mine), 'claim')} tested"
+                if source != "the book's own checks"
+                else f"Of the book's own {_plural(len(mine), 'check')}")
+        out.append(f"{head}, {_join(parts)}{tail}.")
+    return out
+
+
+def _join(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def table(rows: list[dict], link: bool = True,
@@ -119,3 +220,57 @@ def recorded_row(recording: dict | None, claim: str) -> tuple[str, str]:
     if row is None:
         return "none recorded", "none recorded"
     return run_cell(row), row["decision"]
+
+
+# Colours of the decisions in the scorecard's picture (colour-blind safe, from seaborn's
+# "colorblind" palette), and the order of the sources.
+COLOURS = {"agrees": "#029e73", "smaller effect": "#ece133", "disagrees": "#d55e00",
+           "not measurable": "#c8c8c8", "inconclusive": "#cc78bc", "not tested": "#ffffff"}
+
+
+def _short(text: str, width: int = 70) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def picture(rows: list[dict], recordings: dict[str, dict]):
+    """The scorecard at a glance: one row per claim, grouped by source; three cells
+    coloured by decision: this build, the recorded long run (blank where the chapter has
+    none) and the decision of record. Returns a matplotlib figure."""
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
+
+    ordered = [r for source in SOURCES for r in rows if r["source"] == source]
+    labels, cells, heads = [], [], []
+    for source in SOURCES:
+        mine = [r for r in ordered if r["source"] == source]
+        if not mine:
+            continue
+        heads.append((len(labels), source))
+        for r in mine:
+            rec = recordings.get(r["chapter"])
+            other = recorded_claims(rec).get(r["claim"]) if rec else None
+            labels.append(f"{r['chapter'][:2]}  {_short(r['claim'])}")
+            cells.append((r["decision"], reread(other)["decision"] if other else None,
+                          r["record"]["decision"]))
+    fig, ax = plt.subplots(figsize=(10, 0.24 * len(labels) + 1.6))
+    for y, row in enumerate(cells):
+        for x, kind in enumerate(row):
+            if kind is not None:
+                ax.add_patch(plt.Rectangle((x, y), 0.94, 0.9, color=COLOURS[kind], ec="#888",
+                                           lw=0.4))
+    ax.set_xlim(0, 3)
+    ax.set_ylim(len(labels), -0.2)
+    ax.set_yticks([y + 0.45 for y in range(len(labels))], labels, fontsize=7.5)
+    ax.set_xticks([0.47, 1.47, 2.47], ["this build", "recorded\nlong run", "of record"],
+                  fontsize=8.5)
+    ax.xaxis.tick_top()
+    ax.grid(False)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    for y, source in heads:
+        ax.axhline(y - 0.05, color="black", lw=0.8)
+        ax.text(3.05, y + 0.5, source, fontsize=8.5, fontweight="bold", va="center")
+    ax.legend(handles=[Patch(facecolor=c, edgecolor="#888", label=k) for k, c in COLOURS.items()],
+              loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=6, fontsize=7.5,
+              frameon=False)
+    return fig

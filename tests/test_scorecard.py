@@ -38,7 +38,8 @@ def test_opposite_runs_give_different_decisions(tmp_path, monkeypatch):
     assert sorted(scorecard.load_results(tmp_path / "a")) == [
         "01_mutual_information", "03_mine_estimator"]
     shown = scorecard.table(rows_a)
-    assert list(shown.columns) == ["chapter", "claim", "paper", "this run", "seeds", "decision"]
+    assert list(shown.columns) == ["chapter", "claim", "paper", "this run", "seeds", "decision",
+                                   "of record"]
     assert 'href="03_mine_estimator.html"' in shown["chapter"][0]
 
     lines = compare.compare(tmp_path / "a", tmp_path / "b")

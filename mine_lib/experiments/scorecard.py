@@ -13,6 +13,7 @@ as such, with its commit and date), else this build's undecided row. A stale rec
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 
@@ -206,6 +207,10 @@ def table(rows: list[dict], link: bool = True,
         frame["recorded run"] = [f[0] for f in found]
         frame["recorded decision"] = [f[1] for f in found]
         columns += ["recorded run", "recorded decision"]
+    if rows and all("record" in r for r in rows):
+        frame["of record"] = [r["record"]["decision"] + (
+            "" if r["record"]["from"] == "this build" else " (recorded run)") for r in rows]
+        columns.append("of record")
     if link and not frame.empty:
         frame["chapter"] = [f'<a href="{c}.html">{c[:2]}</a>' for c in frame["chapter"]]
     frame = frame.rename(columns={"this_run": "this run"})
@@ -252,7 +257,7 @@ def picture(rows: list[dict], recordings: dict[str, dict]):
             labels.append(f"{r['chapter'][:2]}  {_short(r['claim'])}")
             cells.append((r["decision"], reread(other)["decision"] if other else None,
                           r["record"]["decision"]))
-    fig, ax = plt.subplots(figsize=(10, 0.24 * len(labels) + 1.6))
+    fig, ax = plt.subplots(figsize=(9, 0.24 * len(labels) + 1.6))
     for y, row in enumerate(cells):
         for x, kind in enumerate(row):
             if kind is not None:
@@ -274,3 +279,15 @@ def picture(rows: list[dict], recordings: dict[str, dict]):
               loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=6, fontsize=7.5,
               frameon=False)
     return fig
+
+
+def findings_html(rows: list[dict], link_prefix: str = "") -> str:
+    """The front page's list: per source, the verdict sentence and the chapters whose
+    claims it counts, each a link (``link_prefix`` + chapter + ".html")."""
+    lines = verdict(rows)
+    items = []
+    for line, source in zip(lines, [s for s in SOURCES if any(r["source"] == s for r in rows)]):
+        chapters = dict.fromkeys(r["chapter"] for r in rows if r["source"] == source)
+        links = ", ".join(f'<a href="{link_prefix}{c}.html">{c[:2]}</a>' for c in chapters)
+        items.append(f"<li>{html.escape(line)} Chapters: {links}.</li>")
+    return f"<ul>{''.join(items)}</ul>"

@@ -227,7 +227,7 @@ def test_dv_gradient_is_biased_and_shrinks_with_batch_size():
     with torch.no_grad():  # a critic with spread-out scores, so that the bias is large
         critic.net[-1].weight.mul_(8.0)
     x, z = correlated_gaussian(2000, 1, 0.8, seed=0)
-    rows = theory.gradient_bias(critic, x, z, [4, 64], draws=2 ** 18, groups=4, seed=0)
+    rows = theory.gradient_bias(critic, x, z, [4, 64], draws=2 ** 18, groups=16, seed=0)
     by = {(r["method"], r["batch_size"]): r for r in rows}
     small, large = by["dv", 4], by["dv", 64]
     assert small["bias_norm"] > 5 * small["noise_norm"]

@@ -295,3 +295,14 @@ def test_slope_intervals_cover_a_known_rate():
     b = np.array([4.0, 16.0, 64.0, 256.0])
     s, lo, hi = theory.weighted_loglog_slope(b, 2 / b, 0.01 * 2 / b)
     assert math.isclose(s, -1.0) and lo < -1.0 < hi and hi - lo < 0.1
+
+
+def test_bias_text_quotes_resolved_biases_and_bounds_the_rest():
+    dv = {"bias_norm": 0.2, "noise_norm": 0.01, "resolved": True}
+    lost = {"bias_norm": 0.0, "noise_norm": 0.01, "resolved": False}
+    seen = {"bias_norm": 0.05, "noise_norm": 0.01, "resolved": True}
+    assert theory.describe_bias(dv) == "0.2000 (noise floor 0.0100)"
+    assert theory.describe_bias(lost) == "below twice the noise floor of 0.0100"
+    assert theory.bias_reduction(dv, seen) == "4 times"
+    assert theory.bias_reduction(dv, lost) == "at least 10 times"
+    assert theory.bias_reduction(lost, seen).startswith("not measurably")

@@ -479,6 +479,24 @@ def gradient_bias(critic: torch.nn.Module, x: np.ndarray, z: np.ndarray, batch_s
     return rows
 
 
+def describe_bias(row) -> str:
+    """A bias quoted with its noise floor when resolved (above twice the floor), else only
+    the floor; ``row`` has ``bias_norm``, ``noise_norm`` and ``resolved``."""
+    if row["resolved"]:
+        return f"{row['bias_norm']:.4f} (noise floor {row['noise_norm']:.4f})"
+    return f"below twice the noise floor of {row['noise_norm']:.4f}"
+
+
+def bias_reduction(dv_row, row) -> str:
+    """How many times smaller ``row``'s bias is than plain DV's (``dv_row``) at one batch
+    size: a lower bound ("at least") when ``row``'s bias is lost in the noise (twice its
+    floor stands in for it), no factor when DV's own bias is lost in the noise."""
+    if not dv_row["resolved"]:
+        return "not measurably (the DV bias itself is lost in the noise there)"
+    factor = dv_row["bias_norm"] / max(row["bias_norm"], 2 * row["noise_norm"])
+    return f"{factor:.0f} times" if row["resolved"] else f"at least {factor:.0f} times"
+
+
 # ================================================================ MINE: consistency
 
 

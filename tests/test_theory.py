@@ -227,7 +227,7 @@ def test_dv_gradient_is_biased_and_shrinks_with_batch_size():
     with torch.no_grad():  # a critic with spread-out scores, so that the bias is large
         critic.net[-1].weight.mul_(8.0)
     x, z = correlated_gaussian(2000, 1, 0.8, seed=0)
-    rows = theory.gradient_bias(critic, x, z, [4, 64], draws=2 ** 18, groups=4, seed=0)
+    rows = theory.gradient_bias(critic, x, z, [4, 64], draws=2 ** 18, groups=16, seed=0)
     by = {(r["method"], r["batch_size"]): r for r in rows}
     small, large = by["dv", 4], by["dv", 64]
     assert small["bias_norm"] > 5 * small["noise_norm"]
@@ -295,3 +295,14 @@ def test_slope_intervals_cover_a_known_rate():
     b = np.array([4.0, 16.0, 64.0, 256.0])
     s, lo, hi = theory.weighted_loglog_slope(b, 2 / b, 0.01 * 2 / b)
     assert math.isclose(s, -1.0) and lo < -1.0 < hi and hi - lo < 0.1
+
+
+def test_bias_text_quotes_resolved_biases_and_bounds_the_rest():
+    dv = {"bias_norm": 0.2, "noise_norm": 0.01, "resolved": True}
+    lost = {"bias_norm": 0.0, "noise_norm": 0.01, "resolved": False}
+    seen = {"bias_norm": 0.05, "noise_norm": 0.01, "resolved": True}
+    assert theory.describe_bias(dv) == "0.2000 (noise floor 0.0100)"
+    assert theory.describe_bias(lost) == "below twice the noise floor of 0.0100"
+    assert theory.bias_reduction(dv, seen) == "4 times"
+    assert theory.bias_reduction(dv, lost) == "at least 10 times"
+    assert theory.bias_reduction(lost, seen).startswith("not measurably")

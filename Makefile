@@ -6,8 +6,8 @@
 #   make clean  remove _build/ and .smoke/;  make distclean  also remove .venv/
 #
 # Each creates .venv/ on first use with `python3 -m venv` and installs this package
-# with the [book], [test] or [lab] extras; a stamp file skips the install until
-# pyproject.toml changes.
+# with the [book], [test] or [lab] extras, under constraints.txt (the exact CPU torch);
+# a stamp file skips the install until pyproject.toml or constraints.txt changes.
 
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
@@ -18,6 +18,11 @@ MAKEFLAGS += --no-builtin-rules
 PYTHON ?= python3
 VENV := .venv
 VBIN := $(CURDIR)/$(VENV)/bin
+# The package asks for a torch range (pyproject.toml); the book's environment takes the
+# exact CPU build pinned in constraints.txt, passed to every pip install here.
+CONSTRAINTS := constraints.txt
+PIP_INSTALL := $(VBIN)/python -m pip install -c $(CONSTRAINTS)
+VENV_INPUTS := pyproject.toml $(CONSTRAINTS)
 # Tools and notebook kernels run from the venv.
 RUN := env PATH="$(VBIN):$$PATH" VIRTUAL_ENV="$(CURDIR)/$(VENV)"
 
@@ -60,20 +65,22 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 
 # [test] includes [book]: a fresh [test] install also satisfies `make book`.
-$(VENV)/.stamp-book: pyproject.toml | $(VENV)/bin/python
-	@if [ -f $(VENV)/.stamp-test ] && [ $(VENV)/.stamp-test -nt pyproject.toml ]; then \
+$(VENV)/.stamp-book: $(VENV_INPUTS) | $(VENV)/bin/python
+	@if [ -f $(VENV)/.stamp-test ] && [ $(VENV)/.stamp-test -nt pyproject.toml ] \
+	    && [ $(VENV)/.stamp-test -nt $(CONSTRAINTS) ]; then \
 	  echo "venv: [test] extras already installed (they include [book])"; \
 	else \
-	  $(VBIN)/python -m pip install -e '.[book]'; \
+	  echo "+ $(PIP_INSTALL) -e '.[book]'"; \
+	  $(PIP_INSTALL) -e '.[book]'; \
 	fi
 	touch $@
 
-$(VENV)/.stamp-test: pyproject.toml | $(VENV)/bin/python
-	$(VBIN)/python -m pip install -e '.[test]'
+$(VENV)/.stamp-test: $(VENV_INPUTS) | $(VENV)/bin/python
+	$(PIP_INSTALL) -e '.[test]'
 	touch $@
 
-$(VENV)/.stamp-lab: pyproject.toml | $(VENV)/bin/python
-	$(VBIN)/python -m pip install -e '.[lab]'
+$(VENV)/.stamp-lab: $(VENV_INPUTS) | $(VENV)/bin/python
+	$(PIP_INSTALL) -e '.[lab]'
 	touch $@
 
 venv: $(VENV)/.stamp-test

@@ -57,7 +57,10 @@ SMOKE_HTML := $(SMOKE)/_build/html
 help:
 	@echo "make book   build the HTML book into _build/html (MINE_PROFILE=$(MINE_PROFILE))"
 	@echo "make test   unit tests, nbmake (smoke), smoke build into _build/smoke, HTML checks"
-	@echo "make lab    JupyterLab on book/ with the kernel 'mine-book' (MINE_PROFILE=$(MINE_PROFILE))"
+	@echo "make lab    JupyterLab on book/ with the kernel 'mine-book' (MINE_PROFILE=$(MINE_PROFILE)),"
+	@echo "            headless on $(LAB_IP):$(LAB_PORT) (set LAB_IP, LAB_PORT, LAB_BROWSER=yes, LAB_ARGS)"
+	@echo "            check it end to end: .venv/bin/python tools/lab_check.py (starts a server"
+	@echo "            and headless Chromium; not part of make test)"
 	@echo "make clean  remove _build/ and .smoke/;  make distclean  also remove .venv/"
 
 # ---------------------------------------------------------------- virtual environment
@@ -128,13 +131,25 @@ test: $(VENV)/.stamp-test
 # this venv's Python; the venv is also registered as the kernel "mine-book" (in the user's
 # Jupyter folder), for opening a chapter from another Jupyter or an editor. A chapter's kernel starts in book/, reads
 # MINE_PROFILE and writes its JSON where `make book` would for that profile.
+#
+# Headless by default (--no-browser: it prints the URL with its token; LAB_BROWSER=yes opens
+# one), on $(LAB_IP):$(LAB_PORT); as root (a container) it adds --allow-root, without which
+# Jupyter refuses to start. LAB_ARGS passes anything else to `jupyter lab`. tools/lab_check.py starts it the same way
+# and checks it end to end (a chapter's cells on the kernel, a browser screenshot).
 KERNEL := mine-book
+LAB_PORT ?= 8888
+LAB_IP ?= 127.0.0.1
+LAB_ARGS ?=
+LAB_BROWSER ?= no
+LAB_UID = $(shell id -u)
+LAB_FLAGS = $(if $(filter yes,$(LAB_BROWSER)),,--no-browser) --ip="$(LAB_IP)" --port="$(LAB_PORT)" $(if $(filter 0,$(LAB_UID)),--allow-root) $(LAB_ARGS)
 
 lab: $(VENV)/.stamp-lab
 	@[[ "$(MINE_PROFILE)" =~ ^[A-Za-z0-9_-]+$$ ]] || { echo "bad MINE_PROFILE='$(MINE_PROFILE)'" >&2; exit 2; }
+	@[[ "$(LAB_PORT)" =~ ^[0-9]+$$ ]] || { echo "bad LAB_PORT='$(LAB_PORT)'" >&2; exit 2; }
 	$(RUN) python -m ipykernel install --user --name $(KERNEL) --display-name "Python (mine-book)"
 	$(RUN) MINE_PROFILE="$(MINE_PROFILE)" MINE_RESULTS_DIR="$${MINE_RESULTS_DIR:-$(BOOK_RESULTS)}" \
-	  jupyter lab --notebook-dir "$(CURDIR)/book"
+	  jupyter lab --notebook-dir "$(CURDIR)/book" $(strip $(LAB_FLAGS))
 
 # ---------------------------------------------------------------- cleaning
 clean:

@@ -1,7 +1,7 @@
 # The MINE book: two commands on a fresh machine.
 #
 #   make book   build the HTML book into _build/html (profile: $MINE_PROFILE, default standard)
-#   make test   unit tests, nbmake over the notebooks (smoke), smoke build, HTML checks
+#   make test   ruff, unit tests, nbmake over the notebooks (smoke), smoke build, HTML checks
 #   make lab    JupyterLab on book/, with this environment as the kernel "mine-book"
 #   make clean  remove _build/ and .smoke/;  make distclean  also remove .venv/
 #
@@ -56,7 +56,7 @@ SMOKE_HTML := $(SMOKE)/_build/html
 
 help:
 	@echo "make book   build the HTML book into _build/html (MINE_PROFILE=$(MINE_PROFILE))"
-	@echo "make test   unit tests, nbmake (smoke), smoke build into _build/smoke, HTML checks"
+	@echo "make test   ruff check, unit tests, nbmake (smoke), smoke build into _build/smoke, HTML checks"
 	@echo "make lab    JupyterLab on book/ with the kernel 'mine-book' (MINE_PROFILE=$(MINE_PROFILE)),"
 	@echo "            headless on $(LAB_IP):$(LAB_PORT) (set LAB_IP, LAB_PORT, LAB_BROWSER=yes, LAB_ARGS)"
 	@echo "            check it end to end: .venv/bin/python tools/lab_check.py (starts a server"
@@ -101,10 +101,13 @@ book: $(VENV)/.stamp-book
 	@echo "== book ($(MINE_PROFILE) profile): $(BOOK_HTML)/index.html"
 
 # ---------------------------------------------------------------- the tests
-# 1. unit tests; 2. nbmake over every notebook (smoke) on a copy of the book, which
-# keeps the outputs; 3. jupyter-book build of that copy, execution off, -W;
-# 4. HTML checks (offline math, pages for the toc).
+# 0. ruff check (the rules in pyproject.toml; book/ excluded); 1. unit tests; 2. nbmake
+# over every notebook (smoke) on a copy of the book, which keeps the outputs;
+# 3. jupyter-book build of that copy, execution off, -W; 4. HTML checks (offline math,
+# pages for the toc).
 test: $(VENV)/.stamp-test
+	@echo "== [0/4] lint: ruff check ."
+	$(RUN) ruff check .
 	@echo "== [1/4] unit tests: pytest $(TESTS)"
 	$(RUN) python -m pytest $(TESTS)
 	@echo "== [2/4] nbmake, MINE_PROFILE=smoke, on a copy of the book in $(SMOKE_SRC)"

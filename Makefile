@@ -1,13 +1,13 @@
 # The MINE book: two commands on a fresh machine.
 #
 #   make book   build the HTML book into _build/html (profile: $MINE_PROFILE, default standard)
-#   make test   unit tests, nbmake over the notebooks (smoke), smoke build, HTML checks
+#   make test   ruff, unit tests, nbmake over the notebooks (smoke), smoke build, HTML checks
 #   make lab    JupyterLab on book/, with this environment as the kernel "mine-book"
 #   make clean  remove _build/ and .smoke/;  make distclean  also remove .venv/
 #
 # Each creates .venv/ on first use with `python3 -m venv` and installs this package
-# with the [book], [test] or [lab] extras; a stamp file skips the install until
-# pyproject.toml changes.
+# with the [book], [test] or [lab] extras, under constraints.txt (the exact CPU torch);
+# a stamp file skips the install until pyproject.toml or constraints.txt changes.
 
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
@@ -18,6 +18,11 @@ MAKEFLAGS += --no-builtin-rules
 PYTHON ?= python3
 VENV := .venv
 VBIN := $(CURDIR)/$(VENV)/bin
+# The package asks for a torch range (pyproject.toml); the book's environment takes the
+# exact CPU build pinned in constraints.txt, passed to every pip install here.
+CONSTRAINTS := constraints.txt
+PIP_INSTALL := $(VBIN)/python -m pip install -c $(CONSTRAINTS)
+VENV_INPUTS := pyproject.toml $(CONSTRAINTS)
 # Tools and notebook kernels run from the venv.
 RUN := env PATH="$(VBIN):$$PATH" VIRTUAL_ENV="$(CURDIR)/$(VENV)"
 
@@ -51,8 +56,11 @@ SMOKE_HTML := $(SMOKE)/_build/html
 
 help:
 	@echo "make book   build the HTML book into _build/html (MINE_PROFILE=$(MINE_PROFILE))"
-	@echo "make test   unit tests, nbmake (smoke), smoke build into _build/smoke, HTML checks"
-	@echo "make lab    JupyterLab on book/ with the kernel 'mine-book' (MINE_PROFILE=$(MINE_PROFILE))"
+	@echo "make test   ruff check, unit tests, nbmake (smoke), smoke build into _build/smoke, HTML checks"
+	@echo "make lab    JupyterLab on book/ with the kernel 'mine-book' (MINE_PROFILE=$(MINE_PROFILE)),"
+	@echo "            headless on $(LAB_IP):$(LAB_PORT) (set LAB_IP, LAB_PORT, LAB_BROWSER=yes, LAB_ARGS)"
+	@echo "            check it end to end: .venv/bin/python tools/lab_check.py (starts a server"
+	@echo "            and headless Chromium; not part of make test)"
 	@echo "make clean  remove _build/ and .smoke/;  make distclean  also remove .venv/"
 
 # ---------------------------------------------------------------- virtual environment
@@ -60,20 +68,22 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 
 # [test] includes [book]: a fresh [test] install also satisfies `make book`.
-$(VENV)/.stamp-book: pyproject.toml | $(VENV)/bin/python
-	@if [ -f $(VENV)/.stamp-test ] && [ $(VENV)/.stamp-test -nt pyproject.toml ]; then \
+$(VENV)/.stamp-book: $(VENV_INPUTS) | $(VENV)/bin/python
+	@if [ -f $(VENV)/.stamp-test ] && [ $(VENV)/.stamp-test -nt pyproject.toml ] \
+	    && [ $(VENV)/.stamp-test -nt $(CONSTRAINTS) ]; then \
 	  echo "venv: [test] extras already installed (they include [book])"; \
 	else \
-	  $(VBIN)/python -m pip install -e '.[book]'; \
+	  echo "+ $(PIP_INSTALL) -e '.[book]'"; \
+	  $(PIP_INSTALL) -e '.[book]'; \
 	fi
 	touch $@
 
-$(VENV)/.stamp-test: pyproject.toml | $(VENV)/bin/python
-	$(VBIN)/python -m pip install -e '.[test]'
+$(VENV)/.stamp-test: $(VENV_INPUTS) | $(VENV)/bin/python
+	$(PIP_INSTALL) -e '.[test]'
 	touch $@
 
-$(VENV)/.stamp-lab: pyproject.toml | $(VENV)/bin/python
-	$(VBIN)/python -m pip install -e '.[lab]'
+$(VENV)/.stamp-lab: $(VENV_INPUTS) | $(VENV)/bin/python
+	$(PIP_INSTALL) -e '.[lab]'
 	touch $@
 
 venv: $(VENV)/.stamp-test
@@ -91,10 +101,13 @@ book: $(VENV)/.stamp-book
 	@echo "== book ($(MINE_PROFILE) profile): $(BOOK_HTML)/index.html"
 
 # ---------------------------------------------------------------- the tests
-# 1. unit tests; 2. nbmake over every notebook (smoke) on a copy of the book, which
-# keeps the outputs; 3. jupyter-book build of that copy, execution off, -W;
-# 4. HTML checks (offline math, pages for the toc).
+# 0. ruff check (the rules in pyproject.toml; book/ excluded); 1. unit tests; 2. nbmake
+# over every notebook (smoke) on a copy of the book, which keeps the outputs;
+# 3. jupyter-book build of that copy, execution off, -W; 4. HTML checks (offline math,
+# pages for the toc).
 test: $(VENV)/.stamp-test
+	@echo "== [0/4] lint: ruff check ."
+	$(RUN) ruff check .
 	@echo "== [1/4] unit tests: pytest $(TESTS)"
 	$(RUN) python -m pytest $(TESTS)
 	@echo "== [2/4] nbmake, MINE_PROFILE=smoke, on a copy of the book in $(SMOKE_SRC)"
@@ -121,13 +134,25 @@ test: $(VENV)/.stamp-test
 # this venv's Python; the venv is also registered as the kernel "mine-book" (in the user's
 # Jupyter folder), for opening a chapter from another Jupyter or an editor. A chapter's kernel starts in book/, reads
 # MINE_PROFILE and writes its JSON where `make book` would for that profile.
+#
+# Headless by default (--no-browser: it prints the URL with its token; LAB_BROWSER=yes opens
+# one), on $(LAB_IP):$(LAB_PORT); as root (a container) it adds --allow-root, without which
+# Jupyter refuses to start. LAB_ARGS passes anything else to `jupyter lab`. tools/lab_check.py starts it the same way
+# and checks it end to end (a chapter's cells on the kernel, a browser screenshot).
 KERNEL := mine-book
+LAB_PORT ?= 8888
+LAB_IP ?= 127.0.0.1
+LAB_ARGS ?=
+LAB_BROWSER ?= no
+LAB_UID = $(shell id -u)
+LAB_FLAGS = $(if $(filter yes,$(LAB_BROWSER)),,--no-browser) --ip="$(LAB_IP)" --port="$(LAB_PORT)" $(if $(filter 0,$(LAB_UID)),--allow-root) $(LAB_ARGS)
 
 lab: $(VENV)/.stamp-lab
 	@[[ "$(MINE_PROFILE)" =~ ^[A-Za-z0-9_-]+$$ ]] || { echo "bad MINE_PROFILE='$(MINE_PROFILE)'" >&2; exit 2; }
+	@[[ "$(LAB_PORT)" =~ ^[0-9]+$$ ]] || { echo "bad LAB_PORT='$(LAB_PORT)'" >&2; exit 2; }
 	$(RUN) python -m ipykernel install --user --name $(KERNEL) --display-name "Python (mine-book)"
 	$(RUN) MINE_PROFILE="$(MINE_PROFILE)" MINE_RESULTS_DIR="$${MINE_RESULTS_DIR:-$(BOOK_RESULTS)}" \
-	  jupyter lab --notebook-dir "$(CURDIR)/book"
+	  jupyter lab --notebook-dir "$(CURDIR)/book" $(strip $(LAB_FLAGS))
 
 # ---------------------------------------------------------------- cleaning
 clean:

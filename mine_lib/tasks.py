@@ -7,8 +7,8 @@ modules, never ``mine_lib.experiments``.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 

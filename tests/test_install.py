@@ -121,6 +121,13 @@ def test_plain_install_gives_the_command_and_the_library_only(tmp_path):
                     "print('\\n'.join(m.requires('mine_lib')))"]).stdout.splitlines()
     plain = sorted(re.split("[=<>;~! ]", r)[0] for r in requires if "extra ==" not in r)
     assert plain == ["numpy", "scipy", "torch", "tqdm"]
+    # The installed metadata asks for a torch range (it lives beside a user's torch); the
+    # exact CPU build is the book's, in constraints.txt (tests/test_constraints.py).
+    from packaging.requirements import Requirement
+
+    torch_req = Requirement(next(r for r in requires if r.startswith("torch")))
+    assert not any(s.operator in ("==", "===") for s in torch_req.specifier), torch_req
+    assert torch_req.specifier.contains(metadata.version("torch").split("+")[0]), torch_req
 
     rng = np.random.default_rng(0)
     x = rng.normal(size=(400, 1))

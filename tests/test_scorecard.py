@@ -5,7 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from mine_lib.experiments import compare, evidence as ev, scorecard
+from mine_lib.experiments import compare, scorecard
+from mine_lib.experiments import evidence as ev
 from mine_lib.experiments.results import save_results
 
 BASE = np.array([1.0, 1.1, 0.9, 1.05, 0.95])

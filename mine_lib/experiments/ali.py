@@ -200,8 +200,8 @@ class StackedLinear(nn.Module):
 
     def __init__(self, layers: Sequence[nn.Linear]):
         super().__init__()
-        self.weight = nn.Parameter(torch.stack([l.weight.detach().T for l in layers]).clone())
-        self.bias = nn.Parameter(torch.stack([l.bias.detach()[None] for l in layers]).clone())
+        self.weight = nn.Parameter(torch.stack([m.weight.detach().T for m in layers]).clone())
+        self.bias = nn.Parameter(torch.stack([m.bias.detach()[None] for m in layers]).clone())
 
     def forward(self, x: Tensor) -> Tensor:
         return torch.baddbmm(self.bias, x, self.weight)

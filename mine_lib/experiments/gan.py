@@ -201,8 +201,8 @@ class StackedMLP(nn.Module):
         self.biases = nn.ParameterList()
         for i in range(len(shapes[0])):
             layers = [[m for m in member if isinstance(m, nn.Linear)][i] for member in members]
-            self.weights.append(nn.Parameter(torch.stack([l.weight.detach().T for l in layers])))
-            self.biases.append(nn.Parameter(torch.stack([l.bias.detach()[None] for l in layers])))
+            self.weights.append(nn.Parameter(torch.stack([m.weight.detach().T for m in layers])))
+            self.biases.append(nn.Parameter(torch.stack([m.bias.detach()[None] for m in layers])))
 
     def forward(self, x: Tensor) -> Tensor:
         last = len(self.weights) - 1

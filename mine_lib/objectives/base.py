@@ -11,13 +11,13 @@ Layer: library. Imports only ``mine_lib.bounds``; the modules of each kind impor
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from torch import Tensor
 
 from .. import bounds
 
-LOSSES: dict[str, type["Objective"]] = {}
+LOSSES: dict[str, type[Objective]] = {}
 
 
 def register(*names: str) -> Callable[[type], type]:
@@ -33,7 +33,7 @@ def register(*names: str) -> Callable[[type], type]:
     return add
 
 
-def make_loss(name: str, **options) -> "Objective":
+def make_loss(name: str, **options) -> Objective:
     if name not in LOSSES:
         raise ValueError(f"unknown loss {name!r}; choose one of {sorted(LOSSES)}")
     return LOSSES[name](**options)

@@ -118,11 +118,12 @@ def test_decision_of_record_takes_a_current_recording_only_when_the_build_is_und
 def test_stale_recordings_never_count(tmp_path, monkeypatch):
     from mine_lib.experiments import record
 
-    rows = [_row("not measurable")]
-    monkeypatch.setattr(record, "load_recording", lambda ch, profile="long": {"x": 1})
-    monkeypatch.setattr(record, "is_stale", lambda rec, book=None: True)
-    assert scorecard.recordings_for(rows) == {}
-    assert scorecard.with_record(rows)[0]["record"]["from"] == "this build"
+    monkeypatch.setattr(record, "is_stale", lambda rec, book=None: rec["x"] == "stale")
+    (tmp_path / "recorded" / "long").mkdir(parents=True)
+    for chapter, state in (("07_a", "stale"), ("08_b", "ok")):
+        (tmp_path / "recorded" / "long" / f"{chapter}.json").write_text(json.dumps({"x": state}))
+    assert list(record.current_recordings(["07_a", "08_b", "09_c"], book=tmp_path)) == ["08_b"]
+    assert scorecard.with_record([_row("not measurable")])[0]["record"]["from"] == "this build"
 
 
 def test_verdict_counts_the_decisions_of_record_by_source():

@@ -188,6 +188,19 @@ def is_stale(rec: dict, book: Path = BOOK) -> bool:
     return stale_reason(rec, book) is not None
 
 
+def current_recordings(chapters, profile: str = "long", book: Path = BOOK) -> dict[str, dict]:
+    """Chapter -> its current recording, for those of ``chapters`` that have one; stale
+    recordings (``stale_reason``) are left out, so they never count."""
+    out = {}
+    for chapter in dict.fromkeys(chapters):
+        path = book / "recorded" / profile / f"{chapter}.json"
+        if path.is_file():
+            rec = json.loads(path.read_text())
+            if not is_stale(rec, book):
+                out[chapter] = rec
+    return out
+
+
 def provenance_rows(rec: dict, book: Path = BOOK) -> list[tuple[str, str]]:
     """The lines of a recording's box: what ran, where, when, and whether it is current."""
     from .results import duration

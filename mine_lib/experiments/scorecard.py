@@ -83,19 +83,6 @@ def source_of(row: dict) -> str:
     return "the paper"
 
 
-def recordings_for(rows: list[dict]) -> dict[str, dict]:
-    """Chapter -> its current long recording, for the chapters of ``rows``; stale
-    recordings (``record.is_stale``) are left out."""
-    from . import record
-
-    out = {}
-    for chapter in dict.fromkeys(r["chapter"] for r in rows):
-        rec = record.load_recording(chapter)
-        if rec is not None and not record.is_stale(rec):
-            out[chapter] = rec
-    return out
-
-
 def _provenance(rec: dict) -> str:
     return (f"recorded {rec.get('profile', 'long')} run (commit {str(rec.get('commit'))[:7]}, "
             f"{str(rec.get('date', ''))[:10]})")
@@ -104,7 +91,7 @@ def _provenance(rec: dict) -> str:
 def of_record(row: dict, recording: dict | None) -> dict:
     """The decision of record of one build row: this build's when it decides, else the
     current recording's when that decides, else this build's undecided row. ``recording``
-    must be current (``recordings_for``); its rows are read in this rule's words."""
+    must be current (``record.current_recordings``); its rows are read in this rule's words."""
     keys = ("decision", "status", "direction", "size", "this_run", "seeds", "sentence")
     if Kind(row["decision"]).decided or recording is None:
         return {**{k: row.get(k) for k in keys}, "from": "this build"}
@@ -117,16 +104,17 @@ def of_record(row: dict, recording: dict | None) -> dict:
 
 
 def with_record(rows: list[dict], recordings: dict[str, dict] | None = None) -> list[dict]:
-    """``rows`` with their ``source`` and their decision of record (key ``record``)."""
-    recordings = recordings_for(rows) if recordings is None else recordings
+    """``rows`` with their ``source`` and their decision of record (key ``record``);
+    ``recordings``: chapter -> its current recording (``record.current_recordings``)."""
+    recordings = recordings or {}
     return [dict(r, source=source_of(r), record=of_record(r, recordings.get(r["chapter"])))
             for r in rows]
 
 
 def write_scorecard(folder: str | Path | None = None,
                     recordings: dict[str, dict] | None = None) -> Path:
-    """Write ``<folder>/scorecard.json`` (a list of rows, each with its decision of record)
-    and return its path."""
+    """Write ``<folder>/scorecard.json`` (a list of rows, each with its decision of record,
+    from ``recordings`` as in ``with_record``) and return its path."""
     folder = Path(folder) if folder is not None else results_dir()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / SCORECARD

@@ -179,7 +179,10 @@ class ReaderParser(HTMLParser):
 
 DTYPE_REPR = re.compile(r"\bdtype: (?:int|float|object|bool|category|datetime|string|complex)\w*")
 RAW_BOLD = re.compile(r"\*\*[A-Za-z][^*\n]{0,80}?[A-Za-z0-9.!?)]\*\*")
-REPRS = {"PosixPath(": "PosixPath(...) repr", "MIEstimate(": "MIEstimate(...) repr"}
+REPRS = {"PosixPath(": "PosixPath(...) repr", "MIEstimate(": "MIEstimate(...) repr",
+         "running with profile": "profile banner"}
+# Plumbing a reader should not meet: the project's issue numbers.
+ISSUE_NUMBER = re.compile(r"\b[Ii]ssue \d+\b")
 MIN_REPEAT = 40  # characters: shorter identical output lines ("done", a number) may repeat
 
 
@@ -224,6 +227,9 @@ def reader_checks(rep: Report, rel: Path, html: str) -> None:
         rep.check(at < 0, f"{rel}: no {what}", excerpt(text, at))
     match = DTYPE_REPR.search(text)
     rep.check(match is None, f"{rel}: no pandas dtype repr",
+              excerpt(text, match.start()) if match else "")
+    match = ISSUE_NUMBER.search(text)
+    rep.check(match is None, f"{rel}: no issue numbers",
               excerpt(text, match.start()) if match else "")
     bold = RAW_BOLD.search(prose) or RAW_BOLD.search("\n".join(parser.outputs))
     rep.check(bold is None, f"{rel}: no raw **bold** markup", bold.group(0) if bold else "")

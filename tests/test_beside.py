@@ -28,3 +28,23 @@ def test_seeds_are_said_once():
     row = dict(rows(0.0)[0], this_run="+1.2 (CI +0.4 to +2.0, 3 seeds)", seeds=3)
     assert beside.run_cell(row) == "+1.2 (CI +0.4 to +2.0, 3 seeds)"
     assert beside.run_cell(dict(row, this_run="+1.2")) == "+1.2 [3 seeds]"
+
+
+def test_record_summary_counts_the_decisions_of_record():
+    from mine_lib.experiments import beside
+
+    build = [{"claim": "a", "paper": "p", "this_run": "+1", "seeds": 3, "decision": "agrees"},
+             {"claim": "b", "paper": "p", "this_run": "+0", "seeds": 3,
+              "decision": "not measurable"}]
+    old = dict(build[1], decision="disagrees", status="refuted with power", seeds=12)
+    recording = {"profile": "long", "commit": "1234567abc", "date": "2026-12-07T10:00",
+                 "results": {"results": {"claims": [old]}}}
+    text = beside.record_summary(build, recording)
+    assert text == ("Of this chapter's 2 claims, taking the recorded long run where this build "
+                    "cannot decide: 1 agree, 1 hold only with a smaller effect; 1 of these "
+                    "decisions come from the recorded long run (commit 1234567, 2026-12-07).")
+    assert "stay undecided" in beside.record_summary(build, None)
+    table = beside.claims_beside(build, recording)
+    assert list(table["decision of record"]) == ["agrees", "smaller effect (recorded)"]
+    assert list(beside.claims_beside(build, recording, current=False)[
+        "decision of record"]) == ["agrees", "not measurable"]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .evidence import Kind, reread
+
 
 def recorded_claims(recording: dict | None) -> dict[str, dict]:
     """The scorecard rows of a recording (``record.load_recording``), by claim; {} for None."""
@@ -25,18 +27,63 @@ def run_cell(row: dict) -> str:
 
 
 def claims_beside(claims: list[dict], recording: dict | None,
-                  label: str = "recorded long run") -> pd.DataFrame:
+                  label: str = "recorded long run", current: bool = True) -> pd.DataFrame:
     """One row per claim of this build: the paper, this run (difference, interval, seeds)
-    and its decision, then the same from the recording (or "none recorded")."""
+    and its decision, then the same from the recording (or "none recorded"), read in this
+    rule's words, and the decision of record (the recording counts only when ``current``)."""
     recorded = recorded_claims(recording)
     rows = []
     for row in claims:
         other = recorded.get(row["claim"])
+        record = of_record(row, recording if current else None)
         rows.append({
             "claim": row["claim"], "paper": row["paper"],
             "this build": run_cell(row),
             "decision": row["decision"],
             label: run_cell(other) if other else "none recorded",
-            f"{label}: decision": other["decision"] if other else "none recorded",
+            f"{label}: decision": reread(other)["decision"] if other else "none recorded",
+            "decision of record": record["decision"] + (
+                "" if record["from"] == "this build" else " (recorded)"),
         })
     return pd.DataFrame(rows)
+
+
+def _provenance(rec: dict) -> str:
+    return (f"recorded {rec.get('profile', 'long')} run (commit {str(rec.get('commit'))[:7]}, "
+            f"{str(rec.get('date', ''))[:10]})")
+
+
+def of_record(row: dict, recording: dict | None) -> dict:
+    """The decision of record of one build row: this build's when it decides, else the
+    current recording's when that decides, else this build's undecided row. ``recording``
+    must be current (``record.current_recordings``); its rows are read in this rule's words."""
+    keys = ("decision", "status", "direction", "size", "this_run", "seeds", "sentence")
+    if Kind(row["decision"]).decided or recording is None:
+        return {**{k: row.get(k) for k in keys}, "from": "this build"}
+    other = recorded_claims(recording).get(row["claim"])
+    if other is None or not Kind(reread(other)["decision"]).decided:
+        return {**{k: row.get(k) for k in keys}, "from": "this build"}
+    other = reread(other)
+    return {**{k: other.get(k) for k in keys}, "this_run": run_cell(other),
+            "from": _provenance(recording)}
+
+
+def record_summary(claims: list[dict], recording: dict | None) -> str:
+    """One sentence on a chapter's decisions of record: how many claims agree, hold with a
+    smaller effect, are contradicted or stay undecided, and how many of those decisions come
+    from the recording (``recording`` must be current, or None)."""
+    records = [of_record(row, recording) for row in claims]
+    words = [("agrees", "agree"), ("smaller effect", "hold only with a smaller effect"),
+             ("disagrees", "are contradicted"), ("not measurable", "stay undecided"),
+             ("inconclusive", "are inconclusive"), ("not tested", "were not tested")]
+    parts = [f"{n} {w}" for k, w in words if (n := sum(r["decision"] == k for r in records))]
+    recorded = sum(r["from"] != "this build" for r in records)
+    text = (f"Of this chapter's {len(records)} claims, taking the recorded long run where this "
+            f"build cannot decide: {', '.join(parts)}")
+    if recorded:
+        text += f"; {recorded} of these decisions come from the {records_from(records)}"
+    return text + "."
+
+
+def records_from(records: list[dict]) -> str:
+    return next(r["from"] for r in records if r["from"] != "this build")

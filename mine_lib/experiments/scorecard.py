@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .beside import recorded_claims, run_cell
-from .evidence import KINDS, SOURCES, Kind, reread
+from .beside import of_record, recorded_claims, run_cell
+from .evidence import KINDS, SOURCES, reread
 from .results import results_dir
 
 SCORECARD = "scorecard.json"
@@ -81,26 +81,6 @@ def source_of(row: dict) -> str:
     if chapter.startswith(("10", "11")) or "Song-Ermon" in claim:
         return "later work"
     return "the paper"
-
-
-def _provenance(rec: dict) -> str:
-    return (f"recorded {rec.get('profile', 'long')} run (commit {str(rec.get('commit'))[:7]}, "
-            f"{str(rec.get('date', ''))[:10]})")
-
-
-def of_record(row: dict, recording: dict | None) -> dict:
-    """The decision of record of one build row: this build's when it decides, else the
-    current recording's when that decides, else this build's undecided row. ``recording``
-    must be current (``record.current_recordings``); its rows are read in this rule's words."""
-    keys = ("decision", "status", "direction", "size", "this_run", "seeds", "sentence")
-    if Kind(row["decision"]).decided or recording is None:
-        return {**{k: row.get(k) for k in keys}, "from": "this build"}
-    other = recorded_claims(recording).get(row["claim"])
-    if other is None or not Kind(reread(other)["decision"]).decided:
-        return {**{k: row.get(k) for k in keys}, "from": "this build"}
-    other = reread(other)
-    return {**{k: other.get(k) for k in keys}, "this_run": run_cell(other),
-            "from": _provenance(recording)}
 
 
 def with_record(rows: list[dict], recordings: dict[str, dict] | None = None) -> list[dict]:
@@ -212,7 +192,7 @@ def recorded_row(recording: dict | None, claim: str) -> tuple[str, str]:
     row = recorded_claims(recording).get(claim)
     if row is None:
         return "none recorded", "none recorded"
-    return run_cell(row), row["decision"]
+    return run_cell(row), reread(row)["decision"]
 
 
 # Colours of the decisions in the scorecard's picture (colour-blind safe, from seaborn's

@@ -43,6 +43,8 @@ from .sweeps import held_out_rows
 STUDY_LOSSES = ("dv", "mine", "mine-f", "eam", "softplus", "clipped", "lse", "lse-corrected",
                 "regularised", "noise")
 BASELINES = ("dv", "mine", "mine-f")
+# losses whose gradient is, by construction, that of another: (twin, original)
+TWINS = (("eam", "mine"), ("noise", "dv"), ("lse-corrected", "dv"))
 COLLAPSE = 1.0  # nats: a run "collapsed" when it ended this far below its best validation value
 
 
@@ -400,7 +402,7 @@ def twin_curves_text(curves: pd.DataFrame, pairs, rhos, tol: float) -> str:
     if apart:
         text.append(f"those of {'; '.join(apart)} do not")
     sentence = "; ".join(text)
-    return f"In this run {sentence}."
+    return f"In this run, on these panels, {sentence}."
 
 
 # ---------------------------------------------------------------- the verdicts

@@ -237,7 +237,7 @@ def hand_runs(effect: float, seeds=(0, 1, 2), noise=(0.0, 0.003, 0.006)) -> pd.D
 def test_compare_pairs_within_cells_and_flips_with_the_effect():
     better = compare(hand_runs(-0.2)).set_index("loss").loc["new"]
     assert better["vs_baseline"] == "better" and better["diff_high"] < 0 and better["usable"]
-    assert better["cells"] == 2 and better["pairs_per_cell"] == 3
+    assert better["cells"] == 2 and better["seeds"] == 3
     assert better["diff_vs_baseline"] == pytest.approx(-0.2 + 0.003)
     worse = compare(hand_runs(+0.2)).set_index("loss").loc["new"]
     assert worse["vs_baseline"] == "worse" and worse["diff_low"] > 0 and not worse["usable"]
@@ -251,9 +251,10 @@ def test_compare_pairs_within_cells_and_flips_with_the_effect():
     assert all(d.status == "measured" and "Holm" in d.sentence for _, _, d in cells)
 
 
-def test_stratified_error_ignores_the_spread_between_cells():
-    # the effect differs a lot between the cells (-0.4 and -0.05) but is steady within each:
-    # the within-cell interval excludes zero, while one pooled over cells would not
+def test_compare_ignores_the_spread_between_cells():
+    # the effect differs a lot between the cells (-0.4 and -0.05) but is steady within each
+    # seed: the interval over the per-seed means (each the mean over the cells) excludes
+    # zero, while one pooled over the runs would not
     runs = pd.concat([hand_runs(-0.4).query("rho == 0.1"), hand_runs(-0.05).query("rho == 0.99")])
     row = compare(runs).set_index("loss").loc["new"]
     assert row["vs_baseline"] == "better"

@@ -6,10 +6,13 @@ Gaussians, each critic trained for a fixed number of steps and read out with its
 ``summarise`` and ``compare`` turn the table into the chapter's summaries and verdicts.
 Every critic is also read out with the DV bound on the same test rows (``mi_dv``), whatever
 it was trained with, so that the losses are compared with one ruler; MINE-f keeps its own
-f-divergence readout (``mi``) beside it. ``compare`` pairs each loss with the baseline
-by seed within each (rho, batch size) cell and takes the standard error from the spread
-within the cells only, never one standard error pooled over cells whose errors differ in
-size; ``evidence.from_interval`` decides, Holm-corrected over the losses.
+f-divergence readout (``mi``) beside it. The unit of replication is the seed: the (rho,
+batch size) cells of one seed are blocks within it, so every interval over the study is
+taken over per-seed means over the cells (``seed_means``, ``seed_difference``,
+``seed_tracks_truth``), n = seeds, never over the runs. ``compare`` decides each loss
+against the baseline with ``evidence.difference`` on those means, the chapter's tolerance as
+the smallest effect of interest, Holm-corrected over the losses; its words and the
+report's claims follow each decision's own kind.
 A run that diverges (``DivergenceError``) is recorded as diverged, never raised.
 
 Layer: the book's experiments. May import the library and other experiment modules;
@@ -18,6 +21,7 @@ the library never imports this one.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from dataclasses import asdict, dataclass
@@ -25,7 +29,6 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 import torch
-from scipy import stats
 
 from .. import bounds
 from ..errors import DivergenceError, InputError
@@ -33,12 +36,15 @@ from ..estimator import TrainConfig, held_out_estimate, split_rows, standardize,
 from ..objectives import LOSSES, Objective, make_loss
 from ..tasks import gaussian_task
 from . import evidence
+from .evidence import Direction, Kind, Size
 from .sweeps import held_out_rows
 
 # the paper's three losses first, then the report's six, then the corrected version
 STUDY_LOSSES = ("dv", "mine", "mine-f", "eam", "softplus", "clipped", "lse", "lse-corrected",
                 "regularised", "noise")
 BASELINES = ("dv", "mine", "mine-f")
+# losses whose gradient is, by construction, that of another: (twin, original)
+TWINS = (("eam", "mine"), ("noise", "dv"), ("lse-corrected", "dv"))
 COLLAPSE = 1.0  # nats: a run "collapsed" when it ended this far below its best validation value
 
 
@@ -294,81 +300,141 @@ def cell_counts(decisions) -> dict:
             "min_pairs": min((d.n for d in ds), default=0)}
 
 
-def paired_by_cell(runs: pd.DataFrame, loss: str, baseline: str = "dv", value: str = "mi_dv",
-                   absolute_error: bool = True) -> pd.DataFrame:
-    """The paired differences (loss minus baseline) per (rho, batch size) cell over seeds:
-    one row per cell with ``n``, ``mean`` and ``sd`` of the differences of |value - truth|
-    (or of ``value`` itself with ``absolute_error=False``)."""
-    keys = CELL + ["seed"]
+# ---------------------------------------------------------------- replication: the seed
 
-    def side(name):
-        part = runs[(runs["loss"] == name) & ~runs["diverged"]].set_index(keys)
-        return (part[value] - part["true_mi"]).abs() if absolute_error else part[value]
-
-    a, b = side(loss), side(baseline)
-    common = a.index.intersection(b.index)
-    diffs = (a[common] - b[common]).rename("d").reset_index()
-    if diffs.empty:
-        return pd.DataFrame(columns=CELL + ["n", "mean", "sd"])
-    return (diffs.groupby(CELL).agg(n=("d", "size"), mean=("d", "mean"), sd=("d", "std"))
-            .reset_index())
+def _side(runs: pd.DataFrame, name: str, value: str, absolute_error: bool) -> pd.Series:
+    """One loss's runs (diverged ones left out) indexed by (rho, batch size, seed):
+    |value - truth|, or ``value`` itself with ``absolute_error=False``."""
+    part = runs[(runs["loss"] == name) & ~runs["diverged"]].set_index(CELL + ["seed"])
+    return (part[value] - part["true_mi"]).abs() if absolute_error else part[value]
 
 
-def stratified(cells: pd.DataFrame) -> dict:
-    """The mean over cells of the per-cell mean differences, with the standard error that the
-    seed-to-seed spread within each cell gives (the spread between cells, the effect of rho
-    and batch size, is not noise), its degrees of freedom and two-sided p-value. ``se`` is
-    NaN when a cell has fewer than two seeds."""
-    k = len(cells)
-    if k == 0:
-        return {"mean": math.nan, "se": math.nan, "df": 0, "p": math.nan, "cells": 0, "seeds": 0}
-    mean = float(cells["mean"].mean())
-    seeds = int(cells["n"].min())
-    if seeds < 2:
-        return {"mean": mean, "se": math.nan, "df": 0, "p": math.nan, "cells": k, "seeds": seeds}
-    se = float(math.sqrt((cells["sd"] ** 2 / cells["n"]).sum()) / k)
-    df = int((cells["n"] - 1).sum())
-    p = float(2 * stats.t.sf(abs(mean) / se, df)) if se > 0 else float(mean == 0)
-    return {"mean": mean, "se": se, "df": df, "p": p, "cells": k, "seeds": seeds}
+def seed_means(values) -> tuple[pd.DataFrame, int]:
+    """Each seed's mean over the (rho, batch size) cells, and the number of cells averaged.
+
+    The seed is the unit of replication: the cells of one seed are blocks within it, not
+    replicates, so an interval is taken over these per-seed means (n = seeds), never over
+    the runs. ``values`` (a Series or a frame of columns) is indexed by (rho, batch_size,
+    seed); only the cells that every seed has are averaged, so every seed's mean is over the
+    same cells. Returns a frame indexed by seed (a column per input column) and the count."""
+    frame = values.to_frame() if isinstance(values, pd.Series) else values
+    frame = frame.dropna()
+    if frame.empty:
+        return pd.DataFrame(columns=frame.columns), 0
+    wide = frame.unstack("seed").dropna()  # rows: cells; columns: (column, seed)
+    if wide.empty:
+        return pd.DataFrame(columns=frame.columns), 0
+    means = wide.mean(axis=0).unstack(0)  # rows: seeds; columns: the input columns
+    return means[list(frame.columns)], len(wide)
 
 
-def stratified_decisions(parts: dict, names_b: str, what: str, unit: str = "nats",
-                         level: float = 0.95) -> dict:
-    """``evidence.from_interval`` decisions for several stratified differences (loss ->
-    ``stratified`` dict), Holm-corrected over the losses that have an interval: each
-    interval is drawn at the level of its Holm threshold, as ``evidence.holm`` does."""
-    tested = {k: v for k, v in parts.items() if math.isfinite(v["se"]) and math.isfinite(v["p"])}
-    adjusted = dict(zip(tested, evidence.holm_adjust([v["p"] for v in tested.values()])))
-    m, alpha = len(tested), 1 - level
-    out = {}
-    for loss, v in parts.items():
-        how = (f"paired by seed within each of the {v['cells']} (rho, batch) cells, interval "
-               f"from the "
-               f"within-cell spread ({v['df']} degrees of freedom)")
-        if loss not in tested:
-            out[loss] = evidence.from_interval(v["mean"], None, n=min(v["seeds"], 1), how=how,
-                                               names=(loss, names_b), what=what, unit=unit,
-                                               higher_is_better=False)
+def seed_difference(runs: pd.DataFrame, loss: str, baseline: str = "dv", value: str = "mi_dv",
+                    absolute_error: bool = True, *, what: str = "|error|",
+                    names: tuple[str, str] | None = None, expected: str | None = "a<b",
+                    smallest_effect: float | None = None,
+                    level: float = 0.95) -> tuple[evidence.Decision, int]:
+    """``loss`` minus ``baseline`` (lower is better), paired by seed: each seed's mean over
+    the cells both have for every seed, then ``evidence.difference`` over the seeds.
+    Returns the decision (not Holm-corrected) and the number of cells in each seed's mean."""
+    both = pd.concat({"a": _side(runs, loss, value, absolute_error),
+                      "b": _side(runs, baseline, value, absolute_error)}, axis=1)
+    means, cells = seed_means(both)
+    a = means["a"].to_numpy() if cells else np.array([])
+    b = means["b"].to_numpy() if cells else np.array([])
+    d = evidence.difference(a, b, paired=True, names=names or (loss, baseline),
+                            what=f"{what} (each seed the mean over {cells} cells)", unit="nats",
+                            level=level, higher_is_better=False, expected=expected,
+                            smallest_effect=smallest_effect)
+    return d, cells
+
+
+def seed_tracks_truth(rows: pd.DataFrame, column: str, target: float, tol: float, *,
+                      what: str) -> evidence.Decision:
+    """``evidence.tracks_truth`` of ``column`` of one loss's ``rows`` (columns rho,
+    batch_size, seed) over the seeds, each seed's value the mean over the cells."""
+    means, cells = seed_means(rows.set_index(CELL + ["seed"])[column])
+    values = means[column].to_numpy() if cells else np.array([])
+    n = len(values)
+    return evidence.tracks_truth(values, target, tol, unit="nats",
+                                 what=f"{what} ({n} seed{'s' * (n != 1)}, each the mean over "
+                                      f"{cells} cells)")
+
+
+def max_gap(runs: pd.DataFrame, a: str, b: str, value: str = "mi") -> float:
+    """The largest |a - b| between two losses' estimates on the same data and seed."""
+    pa, pb = _side(runs, a, value, False), _side(runs, b, value, False)
+    common = pa.index.intersection(pb.index)
+    return float((pa[common] - pb[common]).abs().max()) if len(common) else math.nan
+
+
+def twin_text(runs: pd.DataFrame, a: str, b: str) -> str:
+    """The largest gap between twin estimates, and what the cells say about it."""
+    cells = cell_counts(cell_decisions(runs, a, b, "mi_dv", absolute_error=False,
+                                       what="the estimate"))
+    gap = max_gap(runs, a, b)
+    if gap == 0.0:
+        return "0 nats: identical estimates"
+    if cells["no_spread"] == cells["cells"]:
+        return f"{gap:.4f} nats (one seed per cell, no spread to judge it by)"
+    shown = cells["lower"] + cells["higher"]
+    return (f"{gap:.4f} nats; paired by seed within each cell, a difference is shown in "
+            f"{shown} of {cells['cells']} cells (Holm-corrected)")
+
+
+def twin_curves_text(curves: pd.DataFrame, pairs, rhos, tol: float) -> str:
+    """Which twin pairs' mean validation curves (mean over seeds at each step, on the panels
+    of ``rhos`` x every batch size) stay within ``tol`` nats of each other at every step."""
+    part = curves[curves["rho"].isin(list(rhos))]
+    mean = part.groupby(["loss", "rho", "batch_size", "step"])["val_estimate"].mean()
+    within, apart = [], []
+    for a, b in pairs:
+        if a not in mean.index.get_level_values("loss") or \
+                b not in mean.index.get_level_values("loss"):
             continue
-        adj = adjusted[loss]
-        lev = 1 - (alpha * v["p"] / adj if adj > 0 else alpha / m) if m > 1 else level
-        half = float(stats.t.ppf(0.5 + lev / 2, v["df"]) * v["se"])
-        if m > 1:
-            how += f", Holm-corrected over {m} losses"
-        ci = (v["mean"] - half, v["mean"] + half)
-        out[loss] = evidence.from_interval(v["mean"], ci, n=v["seeds"],
-                                           how=how, names=(loss, names_b), what=what, unit=unit,
-                                           level=lev, higher_is_better=False, p=adj)
-    return out
+        gap = float((mean.loc[a] - mean.loc[b]).abs().max())
+        (within if gap <= tol else apart).append(f"{a} and {b} (largest gap {gap:.3f} nats)")
+    if not within and not apart:
+        return "No twin pair was trained in this run."
+    text = []
+    if within:
+        text.append(f"the mean curves of {'; '.join(within)} stay within {tol:g} nats of each "
+                    f"other at every evaluation, so they lie on top of each other")
+    if apart:
+        text.append(f"those of {'; '.join(apart)} do not")
+    sentence = "; ".join(text)
+    return f"In this run, on these panels, {sentence}."
 
 
-def word(decision: evidence.Decision, lower: str, higher: str) -> str:
-    """The word of a stratified decision: ``lower`` / ``higher`` when measured, else why not."""
-    if decision.measured:
-        return lower if decision.estimate < 0 else higher
+# ---------------------------------------------------------------- the verdicts
+
+def word(decision: evidence.Decision | None, lower: str, higher: str) -> str:
+    """compare()'s word for a decision on "the loss is lower than the baseline", read from
+    the decision's own kind and direction: ``lower`` (the claimed direction measured),
+    ``higher`` (the opposite measured), "smaller effect" (the effect to detect ruled out, no
+    direction measured), "no difference shown", or the non-verdict's status."""
+    if decision is None:
+        return "not tested in this run"
     if decision.status in ("one seed, no spread", "nan", "not tested in this run"):
         return decision.status
+    if decision.kind == Kind.INCONCLUSIVE:
+        return "inconclusive"
+    if decision.direction == Direction.OPPOSITE or decision.kind == Kind.DISAGREES:
+        return higher
+    if decision.direction == Direction.PAPERS:
+        return lower
+    if decision.kind == Kind.SMALLER:
+        return "smaller effect"
     return "no difference shown"
+
+
+def _same(names, what: str, estimate: float, n: int, status: str, text: str,
+          effect: float | None) -> evidence.Decision:
+    """A loss that does exactly (within the stated bound) what the baseline does: whatever
+    effect was claimed, it is smaller than the bound, so the effect is ruled out."""
+    return evidence.Decision(Kind.SMALLER, status,
+                             f"{names[0]} against {names[1]} ({what}): {text}.", estimate,
+                             n=n, direction=Direction.NOT_MEASURED, size=Size.SMALLER,
+                             effect=effect)
 
 
 def compare(runs: pd.DataFrame, baseline: str = "dv", margin: float = 0.1,
@@ -376,59 +442,80 @@ def compare(runs: pd.DataFrame, baseline: str = "dv", margin: float = 0.1,
     """Per loss, against ``baseline`` on the same data and seeds (diverged runs left out),
     every critic read with ``value`` (default: the DV readout, one bound for every loss).
 
-    The difference of absolute errors (loss minus baseline; negative = closer to the truth)
-    is paired by seed within each (rho, batch size) cell; ``diff_vs_baseline`` is its mean
-    over cells and the interval comes from the within-cell spread only (``stratified``),
-    decided by ``evidence.from_interval`` with Holm's correction over the losses
-    (``accuracy``: the Decision; ``diff_low``, ``diff_high``). The jitter of the validation
-    curves is compared the same way (``smoothness``). ``vs_baseline``: "same" when every
-    estimate is within ``same_within`` nats of the baseline's, else "better" / "worse" when
-    the interval excludes zero, "no difference shown", or "one seed, no spread";
-    ``jitter_vs_baseline`` likewise with "smoother" / "rougher". ``max_gap``: the largest
-    difference between two paired estimates. ``usable``: nothing diverged, not measurably
-    worse, and ``diff_vs_baseline`` at most ``margin`` nats.
+    The claim tested is the report's: the loss is closer to the truth than the baseline
+    (lower |error|; ``expected="a<b"``) and its validation curve is smoother (lower jitter).
+    The unit of replication is the seed: the paired differences are averaged over the
+    (rho, batch size) cells within each seed and the interval is taken over the seeds
+    (``seed_difference``), Holm-corrected over the losses (``evidence.holm``: a family of
+    two seeds is untestable). ``margin`` (nats) is the chapter's smallest effect of interest
+    for accuracy: an interval that rules out a gain of ``margin`` is "smaller effect", and
+    one inside +-``margin`` shows the loss within that margin of the baseline.
+    ``accuracy`` / ``smoothness``: the Decisions; ``diff_vs_baseline`` their estimate,
+    ``diff_low`` / ``diff_high`` the interval; ``cells``: cells in each seed's mean;
+    ``seeds``: seeds paired. ``vs_baseline`` is ``word`` of the decision ("better",
+    "worse", "smaller effect", "no difference shown", a non-verdict), or "same" when every
+    estimate is within ``same_within`` nats of the baseline's (then the decision is
+    "smaller effect": any gain is below ``same_within`` < ``margin``);
+    ``jitter_vs_baseline`` likewise ("smoother", "rougher"; "same": identical jitter in
+    every run). ``max_gap``: the largest difference between two paired estimates.
+    ``usable``: nothing diverged, not measurably worse, ``diff_vs_baseline`` <= ``margin``.
     """
-    keys = ["rho", "batch_size", "seed"]
+    if not same_within < margin:
+        raise InputError(f"same_within ({same_within}) must be below margin ({margin})")
+    keys = CELL + ["seed"]
     base = runs[(runs["loss"] == baseline) & ~runs["diverged"]].set_index(keys)
     losses = [loss for loss in runs["loss"].unique() if loss != baseline]
-    gaps, acc, jit = {}, {}, {}
-    for loss in losses:
-        ok = runs[(runs["loss"] == loss) & ~runs["diverged"]].set_index(keys)
-        common = ok.index.intersection(base.index)
-        gap = (ok.loc[common, value] - base.loc[common, value]).abs()
-        gaps[loss] = float(gap.max()) if len(common) else math.nan
-        acc[loss] = stratified(paired_by_cell(runs, loss, baseline, value))
-        jit[loss] = stratified(paired_by_cell(runs, loss, baseline, "val_jitter", False))
-    same = {loss for loss in losses if gaps[loss] <= same_within}
     shown = baseline.upper() if baseline in ("dv", "mine") else baseline
-    acc_d = stratified_decisions({k: v for k, v in acc.items() if k not in same}, shown,
-                                 "|error|", level=level)
-    jit_d = stratified_decisions({k: v for k, v in jit.items() if k not in same}, shown,
-                                 "validation jitter", level=level)
+    gaps, jit_gaps, acc, jit = {}, {}, {}, {}
+    for loss in losses:
+        gaps[loss] = max_gap(runs, loss, baseline, value)
+        jit_gaps[loss] = max_gap(runs, loss, baseline, "val_jitter")
+        acc[loss] = seed_difference(runs, loss, baseline, value, True, what="|error|",
+                                    names=(loss, shown), smallest_effect=margin, level=level)
+        jit[loss] = seed_difference(runs, loss, baseline, "val_jitter", False,
+                                    what="validation jitter", names=(loss, shown), level=level)
+    same = {loss for loss in losses if gaps[loss] <= same_within}
+    same_jit = {loss for loss in losses if jit_gaps[loss] == 0.0}
+    acc_d = dict(zip([k for k in losses if k not in same],
+                     evidence.holm([acc[k][0] for k in losses if k not in same], level)))
+    jit_d = dict(zip([k for k in losses if k not in same_jit],
+                     evidence.holm([jit[k][0] for k in losses if k not in same_jit], level)))
+    for loss in same:
+        d = acc[loss][0]
+        acc_d[loss] = _same((loss, shown), "|error|", d.estimate, d.n,
+                            "same estimates as the baseline",
+                            f"every estimate lies within {gaps[loss]:.4f} nats of {shown}'s, so "
+                            f"any gain is smaller than {margin:g} nats", -margin)
+    for loss in same_jit:
+        d = jit[loss][0]
+        jit_d[loss] = _same((loss, shown), "validation jitter", d.estimate, d.n,
+                            "same training as the baseline",
+                            "the validation jitter is identical in every run", None)
     rows = []
     for loss, g in runs.groupby("loss", sort=False):
         ok = g[~g["diverged"]].set_index(keys)
         common = ok.index.intersection(base.index)
         base_jitter = float(base.loc[common, "val_jitter"].mean()) if len(common) else math.nan
-        d = acc_d.get(loss)
+        d, dj = acc_d.get(loss), jit_d.get(loss)
         if loss == baseline:
             vs = jw = "baseline"
         elif not len(common):
             vs = jw = "no comparable runs"
-        elif loss in same:
-            vs = jw = "same"
         else:
-            vs, jw = word(d, "better", "worse"), word(jit_d[loss], "smoother", "rougher")
+            vs = "same" if loss in same else word(d, "better", "worse")
+            jw = "same" if loss in same_jit else word(dj, "smoother", "rougher")
         diverged = int(g["diverged"].sum())
-        stat = acc.get(loss, {"mean": 0.0, "cells": 0, "seeds": 0})
+        est = acc[loss][0].estimate if loss in acc else 0.0
         rows.append({
             "loss": loss, "runs": len(g), "diverged": diverged,
             "mae": float(ok[value].sub(ok["true_mi"]).abs().mean()) if len(ok) else math.nan,
-            "diff_vs_baseline": stat["mean"] if loss != baseline else 0.0,
+            "diff_vs_baseline": est,
             "diff_low": d.ci[0] if d is not None and d.ci else math.nan,
             "diff_high": d.ci[1] if d is not None and d.ci else math.nan,
-            "cells": stat["cells"], "pairs_per_cell": stat["seeds"],
-            "accuracy": d, "smoothness": jit_d.get(loss),
+            "cells": acc[loss][1] if loss in acc else 0,
+            "seeds": acc[loss][0].n if loss in acc else 0,
+            "margin": margin,
+            "accuracy": d, "smoothness": dj,
             "max_gap": gaps.get(loss, 0.0), "vs_baseline": vs,
             "jitter_ratio": float(ok.loc[common, "val_jitter"].mean()) / base_jitter
             if len(common) and base_jitter > 0 else math.nan,
@@ -437,72 +524,119 @@ def compare(runs: pd.DataFrame, baseline: str = "dv", margin: float = 0.1,
             "reached_fraction": float(np.isfinite(ok["steps_val"]).mean()) if len(ok) else 0.0,
             "seconds": float(g["seconds"].mean()),
             "usable": bool(diverged == 0 and len(common) > 0 and vs != "worse"
-                           and stat["mean"] <= margin),
+                           and math.isfinite(est) and est <= margin),
         })
     return pd.DataFrame(rows)
 
 
 # ---------------------------------------------------------------- the report's claims
 
-# compare()'s words -> the scorecard's kind and the reason
-ACCURACY = {"better": ("agrees", "measured"), "worse": ("disagrees", "measured"),
-            "no difference shown": ("not measurable", "underpowered"),
-            "one seed, no spread": ("not measurable", "one seed, no spread"),
-            "same": ("disagrees", "same estimates as the baseline")}
-SMOOTHNESS = {"smoother": ("agrees", "measured"), "rougher": ("disagrees", "measured"),
-              "no difference shown": ("not measurable", "underpowered"),
-              "one seed, no spread": ("not measurable", "one seed, no spread"),
-              "same": ("disagrees", "same training as the baseline")}
+# the report's words for each loss, and the aspect of the run that tests them
+REPORT_CLAIMS = {
+    "eam": ("makes the optimization process smoother and reduces the sensitivity to the noise",
+            "smoothness"),
+    "softplus": ("avoids extreme values ..., improving numerical stability", "stability"),
+    "clipped": ("addresses the magnitude of unstable gradients", "stability"),
+    "lse": ("smooths the gradient, prevents overflow, prevents overfitting", "accuracy"),
+    "regularised": ("improves the model's generalization", "accuracy"),
+    "noise": ("robustness; explore different directions", "accuracy"),
+}
 
 
-def interval_text(d: evidence.Decision) -> str:
-    """'+0.052 nats, 97.1% CI -0.187 to +0.292' (the level is Holm's where corrected)."""
+def _inside(d: evidence.Decision | None, margin: float) -> bool:
+    """The decision's whole interval lies inside +-margin."""
+    return d is not None and d.ci is not None and -margin < d.ci[0] and d.ci[1] < margin
+
+
+def interval_text(d: evidence.Decision, cells: int | None = None) -> str:
+    """'+0.052 nats, 97.1% CI -0.187 to +0.292, 3 seeds, each the mean over 8 cells' (the
+    level is Holm's where corrected); a decision without an interval says why."""
+    per = f", each the mean over {cells} cells" if cells else ""
+    seeds = f"{d.n} seed{'s' * (d.n != 1)}"
+    if d.status == "untestable":
+        return (f"{d.estimate:+.3f} nats from {seeds}{per}; no interval: untestable after "
+                f"Holm's correction")
     if d.ci is None:
-        return f"{d.estimate:+.3f} nats, one seed, no spread"
-    return f"{d.estimate:+.3f} nats, {d.level:.1%} CI {d.ci[0]:+.3f} to {d.ci[1]:+.3f}"
+        if d.status == "one seed, no spread":
+            return f"{d.estimate:+.3f} nats, one seed, no spread"
+        return f"{d.estimate:+.3f} nats, {seeds}{per} ({d.status})"
+    return (f"{d.estimate:+.3f} nats, {d.level:.1%} CI {d.ci[0]:+.3f} to {d.ci[1]:+.3f}, "
+            f"{seeds}{per}")
 
 
 def decision_word(row, aspect: str = "accuracy") -> str:
-    """The table's word for ``row`` against the baseline: better / worse (smoother /
-    rougher), no difference shown (underpowered when there are too few seeds), ..."""
+    """The table's word for ``row`` against the baseline, from its decision: better / worse
+    (smoother / rougher), "better, by less than M nats", "within ±M nats of DV" (the whole
+    interval inside the margin), "no gain of M nats" (a gain that large ruled out), "no
+    difference shown (underpowered / untestable)", ..."""
     w = row["vs_baseline"] if aspect == "accuracy" else row["jitter_vs_baseline"]
-    d = row[aspect]
-    if w == "no difference shown" and d is not None and d.status == "underpowered":
-        return "no difference shown (underpowered)"
+    d, m = row[aspect], row["margin"]
+    if d is None or w in ("same", "baseline"):
+        return w
+    if w == "better" and d.size == Size.SMALLER:
+        return f"better, by less than {m:g} nats"
+    if w == "smaller effect":
+        return f"within ±{m:g} nats of DV" if _inside(d, m) else f"no gain of {m:g} nats"
+    if w == "no difference shown" and d.status in ("underpowered", "untestable"):
+        return f"no difference shown ({d.status})"
     return w
 
 
+def _undecided_tail(d: evidence.Decision) -> str:
+    if d.status == "untestable":
+        return "; too few seeds to test it after Holm's correction"
+    if d.status in ("underpowered", "no effect shown"):
+        found = (f" (a difference of {d.detectable:.3f} nats would be found 4 times in 5)"
+                 if math.isfinite(d.detectable) else "")
+        return f"; too few seeds to call it no effect{found}"
+    return ""
+
+
 def accuracy_text(row) -> str:
-    """One short sentence on ``row`` (a row of ``compare``) against the baseline."""
-    w = row["vs_baseline"]
+    """One short sentence on ``row`` (a row of ``compare``) against the baseline, following
+    its decision's kind: measured better / worse, a gain of the margin ruled out (and, when
+    the whole interval lies inside +-margin, within the margin of DV), or not measurable."""
+    w, d, m = row["vs_baseline"], row["accuracy"], row["margin"]
     if w == "same":
-        return f"same estimates as DV (largest gap {row['max_gap']:.4f} nats)"
+        return (f"same estimates as DV (largest gap {row['max_gap']:.4f} nats), so any gain is "
+                f"smaller than {m:g} nats")
     if w == "baseline":
         return "the baseline"
-    d = row["accuracy"]
-    if w in ("better", "worse"):
-        side = "closer to" if w == "better" else "further from"
-        return f"measurably {side} the truth than DV (Δ|error| {interval_text(d)})"
-    if w == "one seed, no spread":
+    if d is None:
+        return "not tested in this run"
+    if d.status == "one seed, no spread":
         return f"Δ|error| against DV {d.estimate:+.3f} nats from one seed, no spread: no verdict"
-    tail = "; too few seeds to call it no effect" if d.status == "underpowered" else ""
-    return f"no difference from DV shown (Δ|error| {interval_text(d)}){tail}"
+    delta = f"Δ|error| {interval_text(d, row['cells'])}"
+    if w == "better":
+        short = f", by less than {m:g} nats" if d.size == Size.SMALLER else ""
+        return f"measurably closer to the truth than DV{short} ({delta})"
+    if w == "worse":
+        return f"measurably further from the truth than DV ({delta})"
+    if w == "smaller effect":
+        if _inside(d, m):
+            return (f"within ±{m:g} nats of DV: the whole interval lies inside the chapter's "
+                    f"tolerance, so any gain or loss is smaller than that ({delta})")
+        return f"no gain of {m:g} nats over DV: the interval rules it out ({delta})"
+    return f"no difference from DV shown ({delta}){_undecided_tail(d)}"
 
 
 def smoothness_text(row) -> str:
     """One short sentence on the jitter of ``row``'s validation curves against DV's."""
-    w = row["jitter_vs_baseline"]
+    w, d = row["jitter_vs_baseline"], row["smoothness"]
     if w == "same":
-        return "trains exactly like DV"
-    d = row["smoothness"]
+        return "trains exactly like DV (identical validation jitter in every run)"
+    if w == "baseline":
+        return "the baseline"
+    if d is None:
+        return "not tested in this run"
     ratio = f"jitter × {row['jitter_ratio']:.2f} of DV's"
-    if w in ("smoother", "rougher"):
-        return f"measurably {w} than DV ({ratio}; Δ jitter {interval_text(d)})"
-    if w == "one seed, no spread":
+    if d.status == "one seed, no spread":
         return f"{ratio} from one seed, no spread: no verdict"
-    tail = "; too few seeds to call it no effect" if d.status == "underpowered" else ""
-    return (f"no difference in smoothness from DV shown ({ratio}; Δ jitter {interval_text(d)})"
-            f"{tail}")
+    delta = f"Δ jitter {interval_text(d, row['cells'])}"
+    if w in ("smoother", "rougher"):
+        return f"measurably {w} than DV ({ratio}; {delta})"
+    return (f"no difference in smoothness from DV shown ({ratio}; {delta})"
+            f"{_undecided_tail(d)}")
 
 
 def stability_decision(row, base_row) -> evidence.Decision:
@@ -524,17 +658,33 @@ def stability_decision(row, base_row) -> evidence.Decision:
 def report_claim(row, base_row, aspect: str) -> evidence.Decision:
     """The decision on one of the report's claims about a loss: ``aspect`` is "accuracy"
     (closer to the truth than DV), "smoothness" (smoother validation curves) or "stability"
-    (fewer divergences and collapses). ``row`` and ``base_row`` are rows of ``compare``."""
+    (fewer divergences and collapses). ``row`` and ``base_row`` are rows of ``compare``.
+    The kind, status and numbers are those of ``compare``'s decision; only the sentence is
+    the short one of ``accuracy_text`` / ``smoothness_text``."""
     if aspect == "stability":
         return stability_decision(row, base_row)
-    if aspect == "accuracy":
-        kind, status = ACCURACY.get(row["vs_baseline"], ("not tested", "not tested in this run"))
-        text = accuracy_text(row)
-    elif aspect == "smoothness":
-        kind, status = SMOOTHNESS.get(row["jitter_vs_baseline"],
-                                      ("not tested", "not tested in this run"))
-        text = smoothness_text(row)
-    else:
+    if aspect not in ("accuracy", "smoothness"):
         raise InputError(f"aspect must be accuracy, smoothness or stability, got {aspect!r}")
-    return evidence.Decision(kind, status, text, float(row["diff_vs_baseline"]),
-                             n=int(row["pairs_per_cell"]))
+    d = row[aspect]
+    if d is None:
+        return evidence.not_tested(f"{row.name} against DV ({aspect})")
+    text = accuracy_text(row) if aspect == "accuracy" else smoothness_text(row)
+    return dataclasses.replace(d, sentence=f"{text}.", redo=None)
+
+
+def claim_summary(row, base_row, aspect: str) -> str:
+    """The scorecard's "this run" for one of the report's claims: the counts (stability),
+    or the difference against DV with its interval over seeds."""
+    if aspect == "stability":
+        return (f"{int(row['diverged'])} diverged, {int(row['collapsed'])} collapsed of "
+                f"{int(row['runs'])} runs (DV: {int(base_row['diverged'])}, "
+                f"{int(base_row['collapsed'])})")
+    if aspect == "accuracy" and row["vs_baseline"] == "same":
+        return ("estimates identical to DV's" if row["max_gap"] == 0
+                else f"DV's estimates within {row['max_gap']:.4f} nats")
+    d = row[aspect]
+    if d is None:
+        return "not tested in this run"
+    what = ("Δ|error| against DV" if aspect == "accuracy"
+            else f"jitter × {row['jitter_ratio']:.2f} of DV's; Δ jitter")
+    return f"{what} {interval_text(d, row['cells'])}"

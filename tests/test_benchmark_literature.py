@@ -122,6 +122,7 @@ def test_literature_checks_decide_every_claim_and_make_scorecard_rows():
     rows = benchmark.literature_claims("10_estimators_benchmark", checks)
     assert len(rows) == len(checks) == 8
     assert {r["source"] for r in rows} == {"later work"}
+    assert rows[1]["this_run"].startswith("staircase at 2, 4, 6 nats (I <= log 800 read-out rows): 1.")
     table = benchmark.literature_table(checks)
     assert list(table.columns) == ["source", "measured on", "decision", "why"]
     assert benchmark.literature_counts(checks) == "agrees: 7, not measurable: 1"
@@ -136,6 +137,8 @@ def test_literature_checks_with_two_seeds_do_not_decide_the_spread():
     checks = benchmark.literature_checks(runs, stair, n=4000, log_k=math.log(256))
     spread = [c for c in checks if "spread" in c.claim]
     assert {c.decision.status for c in spread} == {"too few seeds"}
+    rows = benchmark.literature_claims("10_estimators_benchmark", checks)
+    assert rows[1]["this_run"].endswith(": too few seeds")
 
 
 def test_task_table_marks_the_tasks_of_this_run_by_name():

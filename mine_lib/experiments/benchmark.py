@@ -657,8 +657,14 @@ def literature_counts(checks: list[Check]) -> str:
 
 def literature_claims(chapter: str, checks: list[Check]) -> list[dict]:
     """The checks as scorecard rows (source: later work)."""
-    return [evidence.claim(chapter, c.claim, c.who, c.decision, source="later work")
-            for c in checks]
+    rows = []
+    for c in checks:
+        row = evidence.claim(chapter, c.claim, c.who, c.decision, source="later work")
+        d = c.decision
+        measured = d.ci is not None or math.isfinite(d.estimate) or d.kind == evidence.Kind.NOT_TESTED
+        row["this_run"] = f"{c.scope}: {row['this_run'] if measured else d.status}"
+        rows.append(row)
+    return rows
 
 
 def spread_advice(claims: list[dict] | None, labels=("MINE", "NWJ")) -> str:

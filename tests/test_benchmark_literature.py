@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from mine_lib.experiments import benchmark, evidence
+from mine_lib.experiments.results import save_results
 from mine_lib.tasks import benchmark_tasks
 
 SHAPE = np.array([-1.2, -0.4, 0.0, 0.5, 1.1])  # five seeds' deviations, sd about 0.87
@@ -128,7 +129,7 @@ def test_literature_checks_decide_every_claim_and_make_scorecard_rows():
     assert benchmark.literature_counts(checks) == "agrees: 7, not measurable: 1"
     advice = benchmark.spread_advice(rows)
     assert advice.startswith("the spread of MINE over seeds grew with the MI")
-    assert "for NWJ that run could not tell" in advice
+    assert "could not tell whether the spread of NWJ grows" in advice
     assert "has not run" in benchmark.spread_advice(None)
 
 
@@ -173,3 +174,17 @@ def test_default_vs_peer_and_advice_follow_the_decisions():
 def test_stair_value_reads_one_cell(label):
     stats = pd.DataFrame([dict(estimator=label, level=2.0, mean=1.5, std=0.1)])
     assert benchmark.stair_value(stats, label, 2.0, "std") == 0.1
+
+
+def test_chapter_11_reads_chapter_10s_decisions(tmp_path, monkeypatch):
+    decisions = benchmark.comparison_decisions()  # the recorded comparison in book/recorded
+    assert set(decisions) == set(benchmark.PEERS)
+    assert benchmark.peer_advice(decisions).startswith("on the recorded benchmark")
+    assert benchmark.saved_claims("10_estimators_benchmark", tmp_path) is None
+    runs, stair = hand_made_runs()
+    rows = benchmark.literature_claims("10_estimators_benchmark", benchmark.literature_checks(
+        runs, stair, n=4000, log_k=math.log(256)))
+    monkeypatch.setenv("MINE_RESULTS_DIR", str(tmp_path))
+    save_results("10_estimators_benchmark", {"claims": rows})
+    saved = benchmark.saved_claims("10_estimators_benchmark", tmp_path)
+    assert benchmark.spread_advice(saved) == benchmark.spread_advice(rows)

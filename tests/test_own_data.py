@@ -37,7 +37,7 @@ def test_repeat_rows_give_a_t_interval_and_say_when_it_is_wide():
     assert far["truth inside"] is False
     text = own_data.cover_sentence([row, far], 1.2)
     assert text.startswith("The truth, 1.200 nats, is inside the interval over seeds")
-    assert "outside the interval over subsets" in text and "(1 degree of freedom)" in text
+    assert "outside the interval over subsets" in text and "wide, with 1 degree of freedom)." in text
     single = own_data.repeat_row("seeds", [1.0], 1.0, truth=1.2)
     assert single["truth inside"] is None
     assert "no interval" in own_data.cover_sentence([single], 1.2)

@@ -685,6 +685,33 @@ def spread_advice(claims: list[dict] | None, labels=("MINE", "NWJ")) -> str:
     if shrank:
         parts.append(f"the spread of {' and '.join(shrank)} shrank as the MI grew there")
     if open_:
-        parts.append(f"for {' and '.join(open_)} that run could not tell whether the spread grows "
-                     "with the MI")
+        parts.append(f"the staircase of chapter 10 could not tell whether the spread of "
+                     f"{' and '.join(open_)} grows with the MI")
     return "; ".join(parts)
+
+
+# ---------------------------------------------------------------- chapter 10, read by chapter 11
+
+COMPARISON_RECORD = Path(__file__).resolve().parents[2] / "book" / "recorded" / "estimator_comparison.json"
+PEERS = {"KSG": "KSG k=5", "torch-mist's SMILE": "torch-mist SMILE", "MINE": "MINE"}
+
+
+def comparison_decisions(record: dict | None = None,
+                         peers: dict[str, str] | None = None) -> dict[str, evidence.Decision]:
+    """The default against each peer of the recorded comparison (chapter 10's decisions,
+    recomputed from the same recording), keyed by the peer's name in prose."""
+    if record is None:
+        record = json.loads(COMPARISON_RECORD.read_text())
+    means = pd.DataFrame(record["task_means"])
+    return {name: default_vs_peer(means, label) for name, label in (peers or PEERS).items()}
+
+
+def saved_claims(chapter: str, folder: str | Path | None = None) -> list[dict] | None:
+    """The scorecard rows a chapter saved in this build's results folder; None when it has
+    not run."""
+    from .results import results_dir
+
+    path = (Path(folder) if folder is not None else results_dir()) / f"{chapter}.json"
+    if not path.exists():
+        return None
+    return (json.loads(path.read_text()).get("results") or {}).get("claims") or []

@@ -48,7 +48,7 @@ def settling(rows: Sequence[int], estimates: Sequence, *, margin: float = 0.05,
     d = evidence.interval_within(change, (low, high), 0.0, bound, n=2, level=level)
     verdict = {evidence.Kind.AGREES: "it has settled: the whole interval lies inside",
                evidence.Kind.DISAGREES: "it is still moving: the whole interval lies outside"}.get(
-        d.kind, "this run cannot tell whether it has settled: the interval crosses")
+        d.kind, "this run cannot tell whether it has settled: the interval crosses the edge of")
     sentence = (f"{head}, a change of {f(change)} ({100 * level:g}% CI {f(low)} to {f(high)}, "
                 f"from the two estimates' intervals); {verdict} ±{f(bound)} nats.")
     return dataclasses.replace(d, sentence=sentence)
@@ -87,8 +87,8 @@ def cover_sentence(rows: Sequence[dict], truth: float, level: float = 0.95) -> s
         parts.append(f"{where} the interval over {r['repeats over']} ({f(r['CI low'])} to "
                      f"{f(r['CI high'])})")
     runs = min(r["runs"] for r in rows)
-    note = (f"; from {runs} runs the t interval is wide ({runs - 1} degree"
-            f"{'s' if runs != 2 else ''} of freedom)" if runs < 5 else "")
+    note = (f"; from {runs} runs the t interval is wide, with {runs - 1} degree"
+            f"{'s' if runs != 2 else ''} of freedom" if runs < 5 else "")
     return (f"The truth, {f(truth)} nats, is " + " and ".join(parts)
             + f" ({100 * level:g}% t intervals of the mean{note}).")
 

@@ -357,7 +357,7 @@ def default_vs_peer(task_means_rows: pd.DataFrame, peer: str, label: str = "defa
     a, b = err(label), err(peer)
     common = a.index.intersection(b.index)
     return evidence.difference(a[common].to_numpy(), b[common].to_numpy(), paired=True,
-                               names=(f"the {label}" if label == "default" else label, peer),
+                               names=(f"The {label}" if label == "default" else label, peer),
                                what="|log(estimate / truth)|", per="task",
                                higher_is_better=False, expected="a<b")
 
@@ -373,7 +373,8 @@ def unequal_seeds_sentence(seeds: dict[str, int], label: str = "default") -> str
                          for name, k in fewer.items())
     return (f"The peers did not all run as many seeds: {names}, against {own} for the {label}. "
             f"A task's error is then that of fewer estimates than the {label}'s mean, so seed "
-            "noise weighs more against these peers in the task-by-task comparison.")
+            f"noise weighs more against {'it' if len(fewer) == 1 else 'them'} in the "
+            "task-by-task comparison.")
 
 
 def peer_advice(decisions: dict[str, evidence.Decision]) -> str:

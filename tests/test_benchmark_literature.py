@@ -123,7 +123,8 @@ def test_literature_checks_decide_every_claim_and_make_scorecard_rows():
     rows = benchmark.literature_claims("10_estimators_benchmark", checks)
     assert len(rows) == len(checks) == 8
     assert {r["source"] for r in rows} == {"later work"}
-    assert rows[1]["this_run"].startswith("staircase at 2, 4, 6 nats (I <= log 800 read-out rows): 1.")
+    assert rows[1]["this_run"].startswith("staircase at 2, 4, 6 nats (I <= log 800 read-out "
+                                          "rows, read-out within a factor 1.5 of the truth): 1.")
     table = benchmark.literature_table(checks)
     assert list(table.columns) == ["source", "measured on", "decision", "why"]
     assert benchmark.literature_counts(checks) == "agrees: 7, not measurable: 1"
@@ -131,6 +132,15 @@ def test_literature_checks_decide_every_claim_and_make_scorecard_rows():
     assert advice.startswith("the spread of MINE over seeds grew with the MI")
     assert "could not tell whether the spread of NWJ grows" in advice
     assert "has not run" in benchmark.spread_advice(None)
+
+
+def test_levels_where_the_read_out_stops_short_of_the_truth_are_left_out():
+    runs, stair = hand_made_runs()
+    stair.loc[(stair.estimator == "MINE") & (stair.level >= 4), "estimate"] *= 0.5
+    assert benchmark.tracking_levels(stair, "MINE", [2.0, 4.0, 6.0]) == [2.0]
+    checks = benchmark.literature_checks(runs, stair, n=4000, log_k=math.log(256))
+    assert checks[1].decision.status == "too few levels"
+    assert checks[3].scope.startswith("staircase at 2 nats")
 
 
 def test_literature_checks_with_two_seeds_do_not_decide_the_spread():

@@ -471,7 +471,7 @@ def _pct(level: float) -> str:
 
 
 def _levels_text(levels: list[float]) -> str:
-    return ", ".join(f"{lv:g}" for lv in levels) + " nats" if levels else "none"
+    return ", ".join(f"{lv:g}" for lv in levels) + " nats" if levels else "no level"
 
 
 def spread_growth(values_by_level: dict[float, Iterable[float]], *, label: str,

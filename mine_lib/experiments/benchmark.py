@@ -470,7 +470,7 @@ def _pct(level: float) -> str:
     return f"{100 * level:g}%"
 
 
-def _levels_text(levels: list[float]) -> str:
+def levels_text(levels: list[float]) -> str:
     return ", ".join(f"{lv:g}" for lv in levels) + " nats" if levels else "no level"
 
 
@@ -485,7 +485,7 @@ def spread_growth(values_by_level: dict[float, Iterable[float]], *, label: str,
     values = {float(k): np.asarray(list(v), float) for k, v in values_by_level.items()}
     levels = sorted(values)
     what = f"The spread of {label} over seeds against the MI"
-    if (short := _too_few(values, min_seeds, 2, what, _levels_text(levels))) is not None:
+    if (short := _too_few(values, min_seeds, 2, what, levels_text(levels))) is not None:
         return short
     fit = _log_variances(values)
     if fit is None:
@@ -524,7 +524,7 @@ def spread_smaller(a_by_level: dict[float, Iterable[float]], b_by_level: dict[fl
     levels = sorted(set(a) & set(b))
     what = f"The spread of {names[0]} against that of {names[1]}"
     both = {**{("a", lv): a[lv] for lv in levels}, **{("b", lv): b[lv] for lv in levels}}
-    if (short := _too_few(both, min_seeds, 1, what, _levels_text(levels))) is not None:
+    if (short := _too_few(both, min_seeds, 1, what, levels_text(levels))) is not None:
         return short
     fa, fb = _log_variances({lv: a[lv] for lv in levels}), _log_variances({lv: b[lv] for lv in levels})
     if fa is None or fb is None:
@@ -541,7 +541,7 @@ def spread_smaller(a_by_level: dict[float, Iterable[float]], b_by_level: dict[fl
     f = evidence.fmt_num
     ratio = {evidence.Kind.AGREES: "smaller than", evidence.Kind.DISAGREES: "larger than"}.get(
         d.kind, "not shown to differ from")
-    sentence = (f"At {_levels_text(levels)} the spread of {names[0]} over {n} seeds was "
+    sentence = (f"At {levels_text(levels)} the spread of {names[0]} over {n} seeds was "
                 f"{ratio} that of {names[1]}: the sd ratio is {f(math.exp(est / 2))} "
                 f"({_pct(level)} CI {f(math.exp((est - half) / 2))} to "
                 f"{f(math.exp((est + half) / 2))}, normal theory, geometric mean over the "
@@ -619,14 +619,14 @@ def literature_checks(runs: pd.DataFrame, stair: pd.DataFrame, *, n: int,
     tracks = {label: tracking_levels(stair, label, regime) for label in ("MINE", "NWJ", "SMILE")}
     for label in ("MINE", "NWJ"):
         checks.append(Check(SPREAD_CLAIM.format(label), "Song & Ermon 2020",
-                            f"staircase at {_levels_text(tracks[label])} ({where})",
+                            f"staircase at {levels_text(tracks[label])} ({where})",
                             spread_growth(_seed_values(stair, label, tracks[label]), label=label)))
     for label in ("MINE", "NWJ"):
         both = [lv for lv in tracks[label] if lv in tracks["SMILE"]]
         d = spread_smaller(_seed_values(stair, "SMILE", both), _seed_values(stair, label, both),
                            names=("SMILE", label))
         checks.append(Check(f"SMILE's clip gives a smaller spread than {label}",
-                            "Song & Ermon 2020", f"staircase at {_levels_text(both)} ({where})", d))
+                            "Song & Ermon 2020", f"staircase at {levels_text(both)} ({where})", d))
 
     low_dim = _per_seed(runs, "KSG", (runs.dim_x == 1) & (runs.family == "gaussian"))
     d = (evidence.tracks_truth(low_dim, 0.0, math.log(SOLVED_RATIO),

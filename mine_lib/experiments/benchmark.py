@@ -9,6 +9,7 @@ the library never imports this one.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from ..errors import DivergenceError, InputError
 from ..estimator import estimate_mi
@@ -323,3 +325,407 @@ def rank_invariance_sentence(means: pd.DataFrame, label: str = "default",
             f"the default's mean estimate lies within {tol:g} nats of its estimate on the "
             "untransformed task: the ranks do not see such maps (up to ties where float32 "
             "rounding merges values), so these tasks test little beyond their base task.")
+
+
+def task_table(all_tasks: Iterable[Task], tasks: Iterable[Task]) -> pd.DataFrame:
+    """The full grid, one row per task, with whether this run uses it. Tasks are matched by
+    name: two calls of ``benchmark_tasks`` build equal tasks with different samplers (each a
+    new closure), so ``task in tasks`` would be False for every one of them."""
+    names = {t.name for t in tasks}
+    return pd.DataFrame([{"task": t.name, "family": t.family, "dim x": t.dim_x,
+                          "dim z": t.dim_z, "true MI (nats)": round(t.true_mi, 4),
+                          "in this run": t.name in names} for t in all_tasks]).set_index("task")
+
+
+def stair_value(stair_stats: pd.DataFrame, label: str, level: float, column: str = "mean") -> float:
+    """One cell of the staircase's table of mean and sd per (estimator, level)."""
+    row = stair_stats[(stair_stats.estimator == label) & (stair_stats.level == level)]
+    return float(row[column].iloc[0])
+
+
+# ---------------------------------------------------------------- the default against its peers
+
+def default_vs_peer(task_means_rows: pd.DataFrame, peer: str, label: str = "default",
+                    cap: float = 5.0) -> evidence.Decision:
+    """Does ``label`` err less than ``peer`` task by task? Paired over the tasks both ran:
+    |log(mean estimate / truth)|, capped at ``cap`` (a non-positive estimate counts as a
+    factor e^cap off)."""
+    def err(name):
+        rows = task_means_rows[task_means_rows.estimator == name].set_index("task")
+        return rows["log_ratio"].abs().clip(upper=cap)
+
+    a, b = err(label), err(peer)
+    common = a.index.intersection(b.index)
+    return evidence.difference(a[common].to_numpy(), b[common].to_numpy(), paired=True,
+                               names=(f"The {label}" if label == "default" else label, peer),
+                               what="|log(estimate / truth)|", per="task",
+                               higher_is_better=False, expected="a<b")
+
+
+def unequal_seeds_sentence(seeds: dict[str, int], label: str = "default") -> str:
+    """Says which estimators of a recorded comparison ran fewer seeds a task than ``label``
+    (and what that does to the task-by-task comparison); "" when all ran as many."""
+    own = int(seeds.get(label, 0))
+    fewer = {name: int(k) for name, k in seeds.items() if int(k) < own}
+    if not fewer:
+        return ""
+    names = " and ".join(f"{name} ({k} seed{'s' if k != 1 else ''} a task)"
+                         for name, k in fewer.items())
+    return (f"The peers did not all run as many seeds: {names}, against {own} for the {label}. "
+            f"A task's error is then that of fewer estimates than the {label}'s mean, so seed "
+            f"noise weighs more against {'it' if len(fewer) == 1 else 'them'} in the "
+            "task-by-task comparison.")
+
+
+def peer_advice(decisions: dict[str, evidence.Decision]) -> str:
+    """Chapter 11's words for the default against its peers, from chapter 10's decisions:
+    the peers it erred less than, task by task, and those it was not shown to beat."""
+    ahead = [p for p, d in decisions.items() if d.kind == evidence.Kind.AGREES]
+    behind = [p for p, d in decisions.items() if d.kind == evidence.Kind.DISAGREES]
+    rest = [p for p in decisions if p not in ahead and p not in behind]
+    parts = []
+    if ahead:
+        parts.append(f"it erred less than {' and '.join(ahead)} task by task")
+    if behind:
+        parts.append(f"it erred more than {' and '.join(behind)}")
+    if rest:
+        parts.append(f"no difference was shown against {' and '.join(rest)}")
+    return "on the recorded benchmark, " + "; ".join(parts) if parts else \
+        "the recorded benchmark compared it with no peer"
+
+
+# ---------------------------------------------------------------- the literature's claims
+# Each check of chapter 10 against later work is decided with an interval, on the levels of
+# the staircase that the claim is about.
+
+READOUT_FRACTION = 0.2  # the test split a neural estimator of the benchmark reads out on
+
+
+def readout_rows(n: int) -> int:
+    """Rows a neural estimator of the benchmark reads its estimate out on."""
+    return max(2, int(round(n * READOUT_FRACTION)))
+
+
+def spread_levels(levels: Iterable[float], n_readout: int) -> list[float]:
+    """The staircase levels where the variance law of Song & Ermon, Var ~ (e^I - 1) / N,
+    is about the estimator: I <= log N for N read-out rows. Above that a DV or NWJ read-out
+    of N rows cannot reach the truth (McAllester & Stratos): its spread is that of an
+    estimate stuck near log N, which the law does not describe."""
+    return sorted(float(lv) for lv in levels if lv <= math.log(n_readout))
+
+
+def tracking_levels(stair: pd.DataFrame, label: str, levels: Iterable[float]) -> list[float]:
+    """Of ``levels``, those where ``label``'s mean read-out lies within a factor 1.5 of the
+    truth: the law is about a read-out that reaches the truth, and a critic that stopped far
+    short of the density ratio (a short run) has the spread of its training, not the law's."""
+    out = []
+    for lv in levels:
+        v = stair[(stair.estimator == label) & np.isclose(stair.level, lv)]["estimate"]
+        if len(v) and is_solved(log_ratio(float(v.mean()), float(lv))):
+            out.append(float(lv))
+    return out
+
+
+def _seed_values(stair: pd.DataFrame, label: str, levels: Iterable[float]) -> dict[float, np.ndarray]:
+    rows = stair[stair.estimator == label]
+    return {float(lv): rows[np.isclose(rows.level, lv)]["estimate"].to_numpy(float) for lv in levels}
+
+
+def _log_variances(values_by_level: dict[float, np.ndarray]):
+    """Per level: (level, unbiased log variance, its variance) under normal errors. log s^2
+    for k = n - 1 degrees of freedom has mean log sigma^2 + psi(k/2) - log(k/2) and variance
+    psi'(k/2); None when a level has a NaN or a zero spread."""
+    from scipy.special import digamma, polygamma
+
+    out = []
+    for lv, v in sorted(values_by_level.items()):
+        k = v.size - 1
+        var = float(np.var(v, ddof=1))
+        if not (np.all(np.isfinite(v)) and var > 0):
+            return None
+        out.append((lv, math.log(var) - (digamma(k / 2) - math.log(k / 2)),
+                    float(polygamma(1, k / 2))))
+    return out
+
+
+def _too_few(values_by_level: dict, min_seeds: int, min_levels: int, what: str,
+             levels_text: str) -> evidence.Decision | None:
+    counts = [v.size for v in values_by_level.values()]
+    if len(counts) < min_levels:
+        return evidence.Decision(
+            evidence.Kind.UNDECIDED, "too few levels",
+            f"{what}: this run has {len(counts)} staircase level{'s' if len(counts) != 1 else ''} "
+            f"in the regime the claim is about ({levels_text}), too few to tell, so no verdict.",
+            n=min(counts, default=0))
+    if min(counts) < min_seeds:
+        return evidence.Decision(
+            evidence.Kind.UNDECIDED, "too few seeds",
+            f"{what}: {min(counts)} seed{'s' if min(counts) != 1 else ''} a level give no usable "
+            f"interval for a spread (at least {min_seeds} needed), so no verdict.",
+            n=min(counts))
+    return None
+
+
+def _pct(level: float) -> str:
+    return f"{100 * level:g}%"
+
+
+def levels_text(levels: list[float]) -> str:
+    return ", ".join(f"{lv:g}" for lv in levels) + " nats" if levels else "no level"
+
+
+def spread_growth(values_by_level: dict[float, Iterable[float]], *, label: str,
+                  min_seeds: int = 3, level: float = 0.95) -> evidence.Decision:
+    """Does ``label``'s spread over seeds grow with the MI? The slope of log(variance over
+    seeds) against the level, by weighted least squares on the unbiased log variances, with
+    a normal-theory interval (exact under normal seed noise). A bootstrap over seeds would
+    have only ten distinct resamples of three seeds, and a quarter of them with no spread;
+    the chi-square law of a variance gives a usable interval from three. Growth measured
+    (the interval above zero) agrees with the claim; decline measured disagrees."""
+    values = {float(k): np.asarray(list(v), float) for k, v in values_by_level.items()}
+    levels = sorted(values)
+    what = f"The spread of {label} over seeds against the MI"
+    if (short := _too_few(values, min_seeds, 2, what, levels_text(levels))) is not None:
+        return short
+    fit = _log_variances(values)
+    if fit is None:
+        return evidence.Decision(evidence.Kind.INCONCLUSIVE, "nan",
+                                 f"No verdict on the spread of {label}: a level has a NaN or "
+                                 f"no spread at all.", n=min(v.size for v in values.values()))
+    x, y, var = (np.array(c, float) for c in zip(*fit))
+    w = 1 / var
+    xm = float(np.sum(w * x) / w.sum())
+    sxx = float(np.sum(w * (x - xm) ** 2))
+    slope = float(np.sum(w * (x - xm) * y) / sxx)
+    half = float(stats.norm.ppf(0.5 + level / 2)) / math.sqrt(sxx)
+    n = min(v.size for v in values.values())
+    d = evidence.from_interval(slope, (slope - half, slope + half), n=n, how="normal theory",
+                               expected="a>b", higher_is_better=None, level=level)
+    sd = {lv: float(np.std(v, ddof=1)) for lv, v in values.items()}
+    f = evidence.fmt_num
+    trend = {evidence.Kind.AGREES: "grew", evidence.Kind.DISAGREES: "shrank"}.get(
+        d.kind, "was not shown to change")
+    sentence = (f"From {levels[0]:g} to {levels[-1]:g} nats the spread of {label} over {n} "
+                f"seeds {trend}: sd {f(sd[levels[0]])} to {f(sd[levels[-1]])} nats; the log "
+                f"variance changes by {f(slope)} a nat ({_pct(level)} CI "
+                f"{f(slope - half)} to {f(slope + half)}, normal theory over "
+                f"{len(levels)} levels).")
+    return dataclasses.replace(d, sentence=sentence)
+
+
+def spread_smaller(a_by_level: dict[float, Iterable[float]], b_by_level: dict[float, Iterable[float]],
+                   *, names: tuple[str, str], min_seeds: int = 3,
+                   level: float = 0.95) -> evidence.Decision:
+    """Is A's spread over seeds smaller than B's? The mean over the levels of log(var A /
+    var B), unbiased under normal seed noise, with its normal-theory interval. A smaller
+    spread measured agrees with the claim; a larger one disagrees."""
+    a = {float(k): np.asarray(list(v), float) for k, v in a_by_level.items()}
+    b = {float(k): np.asarray(list(v), float) for k, v in b_by_level.items()}
+    levels = sorted(set(a) & set(b))
+    what = f"The spread of {names[0]} against that of {names[1]}"
+    both = {**{("a", lv): a[lv] for lv in levels}, **{("b", lv): b[lv] for lv in levels}}
+    if (short := _too_few(both, min_seeds, 1, what, levels_text(levels))) is not None:
+        return short
+    fa, fb = _log_variances({lv: a[lv] for lv in levels}), _log_variances({lv: b[lv] for lv in levels})
+    if fa is None or fb is None:
+        return evidence.Decision(evidence.Kind.INCONCLUSIVE, "nan",
+                                 f"No verdict on {what.lower()}: a level has a NaN or no "
+                                 f"spread at all.", n=min(v.size for v in both.values()))
+    diffs = np.array([ya - yb for (_, ya, _), (_, yb, _) in zip(fa, fb)])
+    var = np.array([va + vb for (_, _, va), (_, _, vb) in zip(fa, fb)])
+    est, se = float(diffs.mean()), float(math.sqrt(var.sum()) / len(levels))
+    half = float(stats.norm.ppf(0.5 + level / 2)) * se
+    n = min(v.size for v in both.values())
+    d = evidence.from_interval(est, (est - half, est + half), n=n, how="normal theory",
+                               expected="a<b", higher_is_better=None, level=level)
+    f = evidence.fmt_num
+    ratio = {evidence.Kind.AGREES: "smaller than", evidence.Kind.DISAGREES: "larger than"}.get(
+        d.kind, "not shown to differ from")
+    sentence = (f"At {levels_text(levels)} the spread of {names[0]} over {n} seeds was "
+                f"{ratio} that of {names[1]}: the sd ratio is {f(math.exp(est / 2))} "
+                f"({_pct(level)} CI {f(math.exp((est - half) / 2))} to "
+                f"{f(math.exp((est + half) / 2))}, normal theory, geometric mean over the "
+                "levels).")
+    return dataclasses.replace(d, sentence=sentence)
+
+
+def _per_seed(runs: pd.DataFrame, label: str, mask) -> np.ndarray:
+    rows = runs[(runs.estimator == label) & mask]
+    return rows.groupby("seed")["log_ratio"].mean().to_numpy(float)
+
+
+def below_zero(values, *, what: str, smallest_effect: float | None = None,
+               level: float = 0.95) -> evidence.Decision:
+    """Is the mean of ``values`` (one per seed) below zero? A t interval over seeds; with
+    ``smallest_effect`` an interval wholly short of it is "smaller effect"."""
+    v = np.asarray(list(values), float)
+    if v.size == 0:
+        return evidence.not_tested(what)
+    if not np.all(np.isfinite(v)):
+        return evidence.Decision(evidence.Kind.INCONCLUSIVE, "nan",
+                                 f"No verdict: {what} is NaN in this run.", n=v.size)
+    if v.size == 1:
+        return evidence.Decision(evidence.Kind.UNDECIDED, "one seed, no spread",
+                                 f"{what} is {evidence.fmt_num(v[0])} from one seed, no "
+                                 "spread, so no verdict.", float(v[0]), n=1)
+    mean, low, high = evidence.t_interval(v, level)
+    d = evidence.from_interval(mean, (low, high), n=v.size, how=f"t interval over {v.size} seeds",
+                               expected="a<b", higher_is_better=None,
+                               smallest_effect=smallest_effect, level=level)
+    f = evidence.fmt_num
+    word = {evidence.Kind.AGREES: "is below zero", evidence.Kind.SMALLER: "is below zero, by "
+            "less than claimed", evidence.Kind.DISAGREES: "is above zero"}.get(
+        d.kind, "is not shown to differ from zero")
+    sentence = (f"{what} {word}: {f(mean)} ({_pct(level)} CI {f(low)} to {f(high)}, "
+                f"t interval over {v.size} seeds).")
+    return dataclasses.replace(d, sentence=sentence)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One claim of later work checked by chapter 10: the claim, who made it, the runs it
+    was measured on and the decision."""
+
+    claim: str
+    who: str
+    scope: str
+    decision: evidence.Decision
+
+
+SPREAD_CLAIM = "the spread of {} grows with the MI"
+
+
+def literature_checks(runs: pd.DataFrame, stair: pd.DataFrame, *, n: int,
+                      log_k: float) -> list[Check]:
+    """Chapter 10's checks of later work, each decided with an interval on the runs it is
+    about: ``runs`` (the benchmark) and ``stair`` (the staircase, with a ``level`` column),
+    ``n`` samples a task, ``log_k`` InfoNCE's ceiling."""
+    n_read = readout_rows(n)
+    levels = sorted(float(lv) for lv in stair["level"].unique())
+    regime = spread_levels(levels, n_read)
+    f = evidence.fmt_num
+    checks = []
+
+    nce = stair[stair.estimator == "InfoNCE"]["estimate"].to_numpy(float)
+    over = int(np.sum(~(nce <= log_k + 1e-6)))
+    checks.append(Check(
+        "InfoNCE never exceeds log K", "van den Oord et al. 2018; Poole et al. 2019",
+        f"every staircase run (largest of {nce.size} estimates "
+        f"{f(float(np.nanmax(nce)) if nce.size else math.nan)})",
+        evidence.holds_everywhere(over, nce.size, f"InfoNCE stays at or below log K = {f(log_k)}",
+                                  cases="staircase runs")))
+
+    where = f"I <= log {n_read} read-out rows, read-out within a factor 1.5 of the truth"
+    tracks = {label: tracking_levels(stair, label, regime) for label in ("MINE", "NWJ", "SMILE")}
+    for label in ("MINE", "NWJ"):
+        checks.append(Check(SPREAD_CLAIM.format(label), "Song & Ermon 2020",
+                            f"staircase at {levels_text(tracks[label])} ({where})",
+                            spread_growth(_seed_values(stair, label, tracks[label]), label=label)))
+    for label in ("MINE", "NWJ"):
+        both = [lv for lv in tracks[label] if lv in tracks["SMILE"]]
+        d = spread_smaller(_seed_values(stair, "SMILE", both), _seed_values(stair, label, both),
+                           names=("SMILE", label))
+        checks.append(Check(f"SMILE's clip gives a smaller spread than {label}",
+                            "Song & Ermon 2020", f"staircase at {levels_text(both)} ({where})", d))
+
+    low_dim = _per_seed(runs, "KSG", (runs.dim_x == 1) & (runs.family == "gaussian"))
+    d = (evidence.tracks_truth(low_dim, 0.0, math.log(SOLVED_RATIO),
+                               what="KSG's log(estimate / truth) on the 1-d Gaussians")
+         if low_dim.size else evidence.not_tested("KSG on 1-d Gaussians"))
+    checks.append(Check("KSG is accurate in low dimension", "Kraskov et al. 2004; Czyż et al. 2023",
+                        "1-d Gaussian tasks, within a factor 1.5", d))
+
+    high_dim = _per_seed(runs, "KSG", runs.dim_x >= 20)
+    checks.append(Check("KSG falls toward zero in high dimension", "Czyż et al. 2023",
+                        "25-d tasks, below a factor 1.5",
+                        below_zero(high_dim, what="KSG's log(estimate / truth) on the 25-d tasks",
+                                   smallest_effect=math.log(SOLVED_RATIO))))
+
+    top = max(levels) if levels else math.nan
+    if levels and top > math.log(n_read):
+        at_top = stair[np.isclose(stair.level, top)]
+        best = at_top.groupby("estimator")["estimate"].mean().idxmax()
+        gap = at_top[at_top.estimator == best].sort_values("seed")["estimate"].to_numpy(float) - top
+        d = below_zero(gap, what=f"At {top:g} nats the closest estimator's ({best}) estimate "
+                                 "minus the truth")
+        shown = f"staircase at {top:g} nats, above log {n_read} = {f(math.log(n_read))} ({best})"
+    else:
+        d, shown = evidence.not_tested("a level above log N"), "no level above log N"
+    checks.append(Check("large MI is underestimated from finite samples",
+                        "McAllester & Stratos 2020", shown, d))
+    return checks
+
+
+def literature_table(checks: list[Check]) -> pd.DataFrame:
+    return pd.DataFrame([{"claim": c.claim, "source": c.who, "measured on": c.scope,
+                          "decision": c.decision.kind.value, "why": c.decision.sentence}
+                         for c in checks]).set_index("claim")
+
+
+def literature_counts(checks: list[Check]) -> str:
+    """'agrees: 3, not measurable: 2, ...' over the checks, in the order of the kinds."""
+    kinds = [c.decision.kind for c in checks]
+    parts = [f"{k.value}: {kinds.count(k)}" for k in evidence.Kind if kinds.count(k)]
+    return ", ".join(parts)
+
+
+def literature_claims(chapter: str, checks: list[Check]) -> list[dict]:
+    """The checks as scorecard rows (source: later work)."""
+    rows = []
+    for c in checks:
+        row = evidence.claim(chapter, c.claim, c.who, c.decision, source="later work")
+        d = c.decision
+        measured = d.ci is not None or math.isfinite(d.estimate) or d.kind == evidence.Kind.NOT_TESTED
+        row["this_run"] = f"{c.scope}: {row['this_run'] if measured else d.status}"
+        rows.append(row)
+    return rows
+
+
+def spread_advice(claims: list[dict] | None, labels=("MINE", "NWJ")) -> str:
+    """Chapter 11's words on whether the DV (MINE) and NWJ read-outs get noisier as the MI
+    grows, from chapter 10's scorecard rows (None: chapter 10 has not run in this build)."""
+    if claims is None:
+        return ("whether the DV and NWJ read-outs get noisier as the MI grows is decided by "
+                "the staircase of chapter 10, which has not run in this build")
+    rows = {r["claim"]: r for r in claims}
+    kinds = {label: (rows.get(SPREAD_CLAIM.format(label)) or {}).get("decision") for label in labels}
+    grew = [lb for lb, k in kinds.items() if k == evidence.Kind.AGREES.value]
+    shrank = [lb for lb, k in kinds.items() if k == evidence.Kind.DISAGREES.value]
+    open_ = [lb for lb in labels if lb not in grew and lb not in shrank]
+    parts = []
+    if grew:
+        parts.append(f"the spread of {' and '.join(grew)} over seeds grew with the MI on the "
+                     "staircase of chapter 10")
+    if shrank:
+        parts.append(f"the spread of {' and '.join(shrank)} shrank as the MI grew there")
+    if open_:
+        parts.append(f"the staircase of chapter 10 could not tell whether the spread of "
+                     f"{' and '.join(open_)} grows with the MI")
+    return "; ".join(parts)
+
+
+# ---------------------------------------------------------------- chapter 10, read by chapter 11
+
+COMPARISON_RECORD = Path(__file__).resolve().parents[2] / "book" / "recorded" / "estimator_comparison.json"
+PEERS = {"KSG": "KSG k=5", "torch-mist's SMILE": "torch-mist SMILE", "MINE": "MINE"}
+
+
+def comparison_decisions(record: dict | None = None,
+                         peers: dict[str, str] | None = None) -> dict[str, evidence.Decision]:
+    """The default against each peer of the recorded comparison (chapter 10's decisions,
+    recomputed from the same recording), keyed by the peer's name in prose."""
+    if record is None:
+        record = json.loads(COMPARISON_RECORD.read_text())
+    means = pd.DataFrame(record["task_means"])
+    return {name: default_vs_peer(means, label) for name, label in (peers or PEERS).items()}
+
+
+def saved_claims(chapter: str, folder: str | Path | None = None) -> list[dict] | None:
+    """The scorecard rows a chapter saved in this build's results folder; None when it has
+    not run."""
+    from .results import results_dir
+
+    path = (Path(folder) if folder is not None else results_dir()) / f"{chapter}.json"
+    if not path.exists():
+        return None
+    return (json.loads(path.read_text()).get("results") or {}).get("claims") or []

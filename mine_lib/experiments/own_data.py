@@ -1,0 +1,116 @@
+"""Chapter 11's sentences: does an estimate settle as the rows grow, is the truth inside the
+spread over repeats, and what a model-based estimate reads beside the default.
+
+Layer: the book's experiments. May import the library and other experiment modules;
+the library never imports this one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from scipy import stats
+
+from . import evidence
+
+
+def _se(low: float, high: float, level: float) -> float:
+    return (high - low) / 2 / float(stats.norm.ppf(0.5 + level / 2))
+
+
+def settling(rows: Sequence[int], estimates: Sequence, *, margin: float = 0.05,
+             relative: float = 0.05, level: float = 0.95) -> evidence.Decision:
+    """Has the estimate settled in the number of rows? The change over the last step (all
+    rows against the previous share), with an interval from the two estimates' own
+    intervals taken as independent (they share rows, so the true interval is narrower: this
+    one errs toward "cannot tell"). Settled: the interval lies inside +-max(``margin``,
+    ``relative`` x the last estimate); still moving: wholly outside; else cannot tell.
+    ``estimates`` are objects with ``mi``, ``ci_low``, ``ci_high`` (and ``ci_level``)."""
+    f = evidence.fmt_num
+    if len(estimates) < 2:
+        return evidence.not_tested("the change of the estimate as the rows grow")
+    a, b = estimates[-2], estimates[-1]
+    bound = max(margin, relative * abs(float(b.mi)))
+    change = float(b.mi) - float(a.mi)
+    ends = [a.ci_low, a.ci_high, b.ci_low, b.ci_high]
+    head = (f"From {rows[-2]} to {rows[-1]} rows the estimate moved from {f(a.mi)} to "
+            f"{f(b.mi)} nats")
+    if not all(math.isfinite(float(v)) for v in ends):
+        return evidence.Decision(evidence.Kind.UNDECIDED, "no interval",
+                                 f"{head}; without a two-sided interval on both, this run "
+                                 f"cannot tell whether it has settled.", change, n=2)
+    half = float(stats.norm.ppf(0.5 + level / 2)) * math.hypot(
+        _se(a.ci_low, a.ci_high, level), _se(b.ci_low, b.ci_high, level))
+    low, high = change - half, change + half
+    d = evidence.interval_within(change, (low, high), 0.0, bound, n=2, level=level)
+    verdict = {evidence.Kind.AGREES: "it has settled: the whole interval lies inside",
+               evidence.Kind.DISAGREES: "it is still moving: the whole interval lies outside"}.get(
+        d.kind, "this run cannot tell whether it has settled: the interval crosses the edge of")
+    sentence = (f"{head}, a change of {f(change)} ({100 * level:g}% CI {f(low)} to {f(high)}, "
+                f"from the two estimates' intervals); {verdict} ±{f(bound)} nats.")
+    return dataclasses.replace(d, sentence=sentence)
+
+
+def settled_word(decision: evidence.Decision) -> str:
+    """The short form for a takeaway."""
+    return {evidence.Kind.AGREES: "settled", evidence.Kind.DISAGREES: "was still moving"}.get(
+        decision.kind, "was not shown to settle")
+
+
+def repeat_row(label: str, values: Sequence[float], seconds: float, truth: float,
+               level: float = 0.95) -> dict:
+    """One row of the table of repeats: mean, sd, range, and the t interval of the mean
+    (none from fewer than two runs) with whether it holds the truth."""
+    v = np.asarray(values, float)
+    low = high = math.nan
+    if v.size >= 2 and np.all(np.isfinite(v)):
+        _, low, high = evidence.t_interval(v, level)
+    inside = bool(low <= truth <= high) if math.isfinite(low) else None
+    return {"repeats over": label, "mean": float(v.mean()),
+            "sd": float(v.std(ddof=1)) if v.size > 1 else math.nan, "min": float(v.min()),
+            "max": float(v.max()), "runs": int(v.size), "seconds": float(seconds),
+            "CI low": low, "CI high": high, "truth inside": inside}
+
+
+def cover_sentence(rows: Sequence[dict], truth: float, level: float = 0.95) -> str:
+    """Where the truth lies against each row's t interval of the mean."""
+    f = evidence.fmt_num
+    parts = []
+    for r in rows:
+        if r["truth inside"] is None:
+            parts.append(f"over {r['repeats over']} there is no interval ({r['runs']} run)")
+            continue
+        where = "inside" if r["truth inside"] else "outside"
+        parts.append(f"{where} the interval over {r['repeats over']} ({f(r['CI low'])} to "
+                     f"{f(r['CI high'])})")
+    runs = min(r["runs"] for r in rows)
+    note = (f"; from {runs} runs the t interval is wide, with {runs - 1} degree"
+            f"{'s' if runs != 2 else ''} of freedom" if runs < 5 else "")
+    return (f"The truth, {f(truth)} nats, is " + " and ".join(parts)
+            + f" ({100 * level:g}% t intervals of the mean{note}).")
+
+
+def gaussian_plugin_mi(x, z) -> float:
+    """I(X; Z) of a Gaussian with the sample covariance of (x, z), in nats:
+    (log det S_xx + log det S_zz - log det S) / 2. Right when the data are Gaussian."""
+    x = np.asarray(x, float).reshape(len(x), -1)
+    z = np.asarray(z, float).reshape(len(z), -1)
+    s = np.cov(np.hstack([x, z]), rowvar=False)
+    dx = x.shape[1]
+    logdet = lambda m: np.linalg.slogdet(np.atleast_2d(m))[1]  # noqa: E731
+    return float((logdet(s[:dx, :dx]) + logdet(s[dx:, dx:]) - logdet(s)) / 2)
+
+
+def plugin_sentence(plugin: float, estimate: float, truth: float) -> str:
+    """The Gaussian plug-in beside the default on Gaussian data, against the truth."""
+    f = evidence.fmt_num
+    closer = abs(plugin - truth) < abs(estimate - truth)
+    return (f"A Gaussian plug-in estimate (the log-determinants of the sample covariances) "
+            f"reads {f(plugin)} nats from the same rows, against the default's {f(estimate)} "
+            f"and the truth {f(truth)}: " + ("closer, because here its model holds."
+                                            if closer else "no closer, even with its model holding."))
+
+

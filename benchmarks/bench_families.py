@@ -14,7 +14,7 @@ came back with a warning, and seconds per estimate (wall and CPU, single-threade
 ``bench_estimators.py``. Prints figures; asserts nothing (a shared, noisy machine).
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_families.py --quick
-                        n = 1000, one seed, the first task of each family (about a minute)
+                        n = 1000, one seed, the first task of each family (1 to 2.5 min here)
     ... --n 5000 --seeds 3 --family gaussian-mixture   one family (repeatable)
     ... --out runs.csv --time-limit 120   append runs to a CSV and start none after 120 s;
                         the same command again resumes, and with every run on file it

@@ -98,20 +98,24 @@ def cholesky_of(cov: np.ndarray, label: str) -> np.ndarray:
                          "positive eigenvalues") from None
 
 
-def gaussian_logpdf(v: np.ndarray, means: np.ndarray, chols: np.ndarray) -> np.ndarray:
-    """log N(v_i; mean_k, L_k L_k^T) for every row i and component k: shape (n, K)."""
-    from scipy.linalg import solve_triangular
+class Whitener:
+    """What the log densities of K Gaussians need, computed once: the means, the transposed
+    inverse Cholesky factors (so a density is one product, no solve per call; einsum, not
+    BLAS, so no threads contend for a shared machine's cores) and the log-determinants."""
 
-    n, d = v.shape
-    out = np.empty((n, len(means)))
-    for k, (mean, chol) in enumerate(zip(means, chols)):
-        # whitened rows y = L^-1 (v - mean), with the inverse factor (einsum, not BLAS: no
-        # threads to contend for a shared machine's cores, and d is small)
-        inv_t = solve_triangular(chol, np.eye(d), lower=True).T
-        y = np.einsum("ij,jk->ik", v - mean, inv_t)
-        half_logdet = np.log(np.diag(chol)).sum()
-        out[:, k] = -0.5 * np.einsum("ij,ij->i", y, y) - half_logdet - 0.5 * d * LOG_2PI
-    return out
+    def __init__(self, means: np.ndarray, chols: np.ndarray):
+        self.means = means
+        d = means.shape[1]
+        self.inv_t = np.stack([np.linalg.inv(c).T for c in chols])
+        self.const = -np.log(np.diagonal(chols, axis1=1, axis2=2)).sum(axis=1) - 0.5 * d * LOG_2PI
+
+    def logpdf(self, v: np.ndarray) -> np.ndarray:
+        """log N(v_i; mean_k, L_k L_k^T) for every row i and component k: shape (n, K)."""
+        out = np.empty((len(v), len(self.means)))
+        for k, (mean, inv_t) in enumerate(zip(self.means, self.inv_t)):
+            y = np.einsum("ij,jk->ik", v - mean, inv_t)  # y = L^-1 (v - mean), per row
+            out[:, k] = -0.5 * np.einsum("ij,ij->i", y, y) + self.const[k]
+        return out
 
 
 def log_sum_exp(a: np.ndarray) -> np.ndarray:
@@ -150,8 +154,9 @@ class GaussianMixture:
         self.log_weights[self.weights == 0] = -np.inf
         # margins: the same weights, sub-vectors of the means, sub-blocks of the covariances
         x, z = slice(0, self.dim_x), slice(self.dim_x, d)
-        self.x_chols = np.linalg.cholesky(self.covs[:, x, x])
-        self.z_chols = np.linalg.cholesky(self.covs[:, z, z])
+        self.joint = Whitener(self.means, self.chols)
+        self.margin_x = Whitener(self.means[:, x], np.linalg.cholesky(self.covs[:, x, x]))
+        self.margin_z = Whitener(self.means[:, z], np.linalg.cholesky(self.covs[:, z, z]))
 
     @property
     def dim(self) -> int:
@@ -175,16 +180,16 @@ class GaussianMixture:
 
     def log_joint(self, x: np.ndarray, z: np.ndarray) -> np.ndarray:
         v = np.hstack([self.rows(x, self.dim_x, "x"), self.rows(z, self.dim_z, "z")])
-        return log_sum_exp(gaussian_logpdf(v, self.means, self.chols) + self.log_weights)
+        return log_sum_exp(self.joint.logpdf(v) + self.log_weights)
 
     def log_px(self, x: np.ndarray) -> np.ndarray:
         x = self.rows(x, self.dim_x, "x")
-        comp = gaussian_logpdf(x, self.means[:, :self.dim_x], self.x_chols)
+        comp = self.margin_x.logpdf(x)
         return log_sum_exp(comp + self.log_weights)
 
     def log_pz(self, z: np.ndarray) -> np.ndarray:
         z = self.rows(z, self.dim_z, "z")
-        comp = gaussian_logpdf(z, self.means[:, self.dim_x:], self.z_chols)
+        comp = self.margin_z.logpdf(z)
         return log_sum_exp(comp + self.log_weights)
 
     def log_ratio(self, x: np.ndarray, z: np.ndarray) -> np.ndarray:

@@ -44,6 +44,9 @@ class Task:
     dim_x: int = 0  # dimensions of x and z (0: not stated)
     dim_z: int = 0
     family: str = ""
+    # the standard error of true_mi where it is a Monte Carlo integral (mine_lib.families);
+    # 0.0 where it is a closed form
+    true_mi_se: float = 0.0
 
     def sample(self, n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
         return self.sampler(n, seed)

@@ -239,7 +239,7 @@ def test_claim_row_is_json_ready():
     row = ev.claim("03", "MINE beats MINE-f", "a>b (Fig. 2)", d)
     assert set(row) == {"chapter", "claim", "paper", "this_run", "seeds", "decision", "status",
                         "sentence", "source", "rule", "direction", "size", "effect",
-                        "detectable"}
+                        "detectable", "fragile"}
     assert row["direction"] == "the paper's" and row["rule"] == ev.RULE
     assert row["decision"] == "agrees" and row["seeds"] == 8 and "CI" in row["this_run"]
     json.dumps(row)
@@ -300,3 +300,14 @@ def test_rows_of_the_older_rule_are_reread():
     plain = {"decision": "agrees", "status": "measured", "sentence": "A is higher."}
     assert ev.reread(plain)["decision"] == "agrees"
     assert ev.reread(dict(plain, rule=ev.RULE)) == dict(plain, rule=ev.RULE)
+
+
+def test_an_interval_ending_at_a_threshold_is_fragile():
+    assert ev.fragile(0.001, 1.0, (0.0,)) and not ev.fragile(0.2, 1.0, (0.0,))
+    edge = ev.from_interval(0.5, (0.002, 0.998), n=5, how="given")
+    assert edge.fragile and "fragile" in edge.sentence and edge.measured
+    clear = ev.from_interval(0.5, (0.3, 0.7), n=5, how="given")
+    assert not clear.fragile and "fragile" not in clear.sentence
+    near = ev.interval_within(1.0, (0.905, 1.098), 1.0, 0.1, n=5)
+    assert near.kind == "agrees" and near.fragile
+    assert ev.claim("03", "x", "y", edge)["fragile"] is True

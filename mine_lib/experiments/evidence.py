@@ -138,6 +138,7 @@ class Decision:
     size: Size | None = None
     effect: float | None = None      # the signed effect to detect, when one was given
     detectable: float = math.nan     # the difference found 4 times in 5 (80 % power)
+    fragile: bool = False            # an interval end within a hair of a threshold
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -169,6 +170,7 @@ class Decision:
             "direction": None if self.direction is None else self.direction.value,
             "size": None if self.size is None else self.size.value,
             "effect": _json_float(self.effect), "detectable": _json_float(self.detectable),
+            "fragile": self.fragile,
         }
 
     def __str__(self) -> str:
@@ -448,6 +450,29 @@ def detectable_effect(se: float, df: float, level: float = 0.95, power: float = 
     return float(optimize.brentq(short, 0.0, hi, xtol=1e-6) * se)
 
 
+FRAGILE = 0.05  # an interval end this share of its width from a threshold makes it fragile
+
+
+def fragile(low: float, high: float, thresholds) -> bool:
+    """Does an end of the interval (low, high) lie within ``FRAGILE`` of its width of one of
+    the ``thresholds`` (zero, the effect to detect, a tolerance's edges)? Then a rerun with
+    other seeds may well decide otherwise, and the sentence says so."""
+    width = high - low
+    if not (width > 0 and math.isfinite(width)):
+        return False
+    return any(min(abs(low - t), abs(high - t)) < FRAGILE * width
+               for t in thresholds if t is not None and math.isfinite(t))
+
+
+def _fragile_text(decision: Decision) -> Decision:
+    """The decision with its sentence marked fragile when it is."""
+    if not decision.fragile:
+        return decision
+    return dataclasses.replace(decision, sentence=decision.sentence[:-1] + (
+        " (fragile: an end of the interval lies within a hair of the threshold, so a rerun "
+        "may decide otherwise)."))
+
+
 def _decide(est, low, high, p, n, *, over, names, what, unit, level, higher_is_better,
             expected, smallest_effect, digits, redo, detectable=math.nan) -> Decision:
     """Turn a difference and its interval into a decision (``read_difference``) and its
@@ -480,8 +505,10 @@ def _decide(est, low, high, p, n, *, over, names, what, unit, level, higher_is_b
                          f"{f(effect)}{u}, so the effect here is smaller than that")
         elif status == "equivalent" or (expected == "a=b" and kind == Kind.AGREES):
             sentence += f"; the whole interval lies inside the margin of ±{f(smallest_effect)}{u}"
-        return Decision(kind, status, sentence + ".", est, ci, level, n, p, redo,
-                        direction=direction, size=size, effect=effect, detectable=detectable)
+        return _fragile_text(Decision(
+            kind, status, sentence + ".", est, ci, level, n, p, redo, direction=direction,
+            size=size, effect=effect, detectable=detectable,
+            fragile=fragile(low, high, (0.0, effect, smallest_effect and -smallest_effect))))
     shown = (f"No difference shown between {_lower_first(name_a)} and {name_b} in {what}: "
              f"{f(est)}{u} ({interval})")
     if kind == Kind.SMALLER:
@@ -498,8 +525,10 @@ def _decide(est, low, high, p, n, *, over, names, what, unit, level, higher_is_b
         if effect is not None:
             sentence += f"; the effect to detect is {f(effect)}{u}"
         sentence += "."
-    return Decision(kind, status, sentence, est, ci, level, n, p, redo, direction=direction,
-                    size=size, effect=effect, detectable=detectable)
+    return _fragile_text(Decision(
+        kind, status, sentence, est, ci, level, n, p, redo, direction=direction, size=size,
+        effect=effect, detectable=detectable,
+        fragile=fragile(low, high, (0.0, effect, smallest_effect and -smallest_effect))))
 
 
 def paper_effect(paper_new: float, paper_base: float, this_base: float, perfect: float, *,
@@ -569,7 +598,8 @@ def _within(values, target: float, tol: float, *, relative: bool, level: float, 
     shown = (f"{what} is {f(mean)}{u} ({_pct(level)} CI {f(low)} to {f(high)}, "
              f"{_seeds(v.size, per)}) against {against} {f(target)}{u}{note}")
     kind, status, tail = _tolerance_verdict(e_low, e_high, bound, tol_text)
-    return Decision(kind, status, f"{shown}: {tail}.", mean, (low, high), level, v.size)
+    return _fragile_text(Decision(kind, status, f"{shown}: {tail}.", mean, (low, high), level,
+                                  v.size, fragile=fragile(e_low, e_high, (-bound, bound))))
 
 
 def _tolerance_verdict(err_low: float, err_high: float, bound: float, tol_text: str):
@@ -607,7 +637,8 @@ def interval_within(estimate: float, ci, target: float, tol: float, *, n: int,
     label = f"{_pct(level)} CI {f(low)} to {f(high)}" + (f", {how}" if how else "")
     shown = f"{what} is {f(estimate)}{u} ({label}) against {against} {f(target)}{u}"
     kind, status, tail = _tolerance_verdict(low - target, high - target, tol, f"{f(tol)}{u}")
-    return Decision(kind, status, f"{shown}: {tail}.", float(estimate), (low, high), level, n)
+    return _fragile_text(Decision(kind, status, f"{shown}: {tail}.", float(estimate), (low, high),
+                                  level, n, fragile=fragile(low - target, high - target, (-tol, tol))))
 
 
 def tracks_truth(estimates, truth: float, tol: float, *, relative: bool = False,
@@ -796,7 +827,7 @@ def claim(chapter: str, claim: str, paper: str, decision: Decision, this_run: st
         "decision": decision.kind.value, "status": decision.status,
         "sentence": decision.sentence, "source": source, "rule": RULE,
         "direction": data["direction"], "size": data["size"], "effect": data["effect"],
-        "detectable": data["detectable"],
+        "detectable": data["detectable"], "fragile": data["fragile"],
     }
 
 

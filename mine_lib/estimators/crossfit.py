@@ -325,8 +325,9 @@ class BestStates:
         self.gain_step = torch.where(gained, torch.full_like(self.gain_step, step), self.gain_step)
 
     def stalled(self, step: int, alive: torch.Tensor, steps: int) -> bool:
-        """Every live critic has gone ``steps`` steps without a real gain."""
-        return bool((step - self.gain_step[alive]).min() >= steps)
+        """Every live critic has gone ``steps`` steps without a real gain (true when none
+        is alive: there is nothing left to train)."""
+        return not alive.any() or bool((step - self.gain_step[alive]).min() >= steps)
 
     def restore(self, critics: CriticStack) -> None:
         with torch.no_grad():

@@ -7,9 +7,31 @@ modules, never ``mine_lib.experiments``.
 __version__ = "0.1.0"
 
 from .errors import DataError, DivergenceError, InputError, MineError  # noqa: E402
-from .estimator import MIEstimate, TrainConfig, estimate_mi, methods, train_critic  # noqa: E402
+from .estimators import (  # noqa: E402
+    WARNING_CODES,
+    CrossFitConfig,
+    DVConfig,
+    InfoNCEConfig,
+    JSConfig,
+    KSGConfig,
+    MIEstimate,
+    MineConfig,
+    MineFConfig,
+    MIUncertainty,
+    MIWarning,
+    NWJConfig,
+    SmileConfig,
+    TrainConfig,
+    estimate_mi,
+    estimate_with_uncertainty,
+    methods,
+    train_critic,
+)
 
 __all__ = [
     "DataError", "DivergenceError", "InputError", "MineError",
-    "MIEstimate", "TrainConfig", "estimate_mi", "methods", "train_critic", "__version__",
+    "MIEstimate", "MIUncertainty", "MIWarning", "WARNING_CODES",
+    "TrainConfig", "CrossFitConfig", "KSGConfig", "MineConfig", "MineFConfig", "NWJConfig",
+    "DVConfig", "InfoNCEConfig", "SmileConfig", "JSConfig",
+    "estimate_mi", "estimate_with_uncertainty", "methods", "train_critic", "__version__",
 ]

@@ -17,7 +17,7 @@ import math
 import sys
 
 from .errors import InputError, MineError
-from .estimator import DEFAULT_METHOD, estimate_mi, methods
+from .estimators import DEFAULT_METHOD, estimate_mi, methods
 from .io import load_samples
 
 # One line per method for `methods`; a method without a line is listed as undocumented.
@@ -131,8 +131,8 @@ def show(summary: dict, as_json: bool) -> None:
         if summary.get("ci_low") is not None and summary.get("ci_high") is not None:
             print(f"{summary['ci_level']:.0%} interval [{summary['ci_low']:.4f}, "
                   f"{summary['ci_high']:.4f}] nats ({summary['ci_accounts_for']})")
-    for warning in summary.get("warnings", []):
-        note("warning", warning)
+    for warning in summary.get("warnings", []):  # {"code", "message"}
+        note("warning", f"{warning['message']} [{warning['code']}]")
 
 
 def main(argv=None) -> int:

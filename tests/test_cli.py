@@ -148,8 +148,9 @@ def test_constant_column_warning_in_json_and_on_stderr(files, capsys, monkeypatc
     np.save("xc.npy", np.c_[x, np.full(len(x), 3.0)])
     code, out, err = run_main(capsys, "estimate", "xc.npy", "z.npy", "--method", "ksg", "--json")
     assert code == 0
-    assert json.loads(out)["warnings"] == ["x has a constant column (index 2), which carries "
-                                           "no information"]
+    assert json.loads(out)["warnings"] == [{"code": "constant-columns",
+                                            "message": "x has a constant column (index 2), which "
+                                                       "carries no information"}]
     code, out, err = run_main(capsys, "estimate", "xc.npy", "z.npy", "--method", "ksg")
     assert out.startswith("I(X;Z) = ")
     assert "warning: x has a constant column (index 2)" in err

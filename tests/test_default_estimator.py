@@ -26,7 +26,8 @@ def test_default_is_cross_fitted_and_every_row_is_read_out():
     assert r.ci_low <= r.mi <= r.ci_high
     assert r.ci_level == 0.95 and "fold" in r.ci_accounts_for
     s = r.summary()
-    assert s["ci_low"] == r.ci_low and s["warnings"] == r.warnings
+    assert s["ci_low"] == r.ci_low
+    assert s["warnings"] == [{"code": w.code, "message": str(w)} for w in r.warnings]
 
 
 def test_ceiling_warning_fires_near_log_n_and_not_on_a_weak_link():
@@ -142,3 +143,18 @@ def test_read_out_clips_scores_so_one_far_marginal_pair_cannot_swamp_it():
     assert abs(float(marg.max()) - math.log(m)) < 1e-5
     value = float(dv_of(joint, marg)[0])
     assert abs(value - (1 - math.log((2 * m - 1) / m))) < 1e-4  # unclipped: 1 - 1000 + log m
+
+
+def test_every_validation_read_out_non_finite_is_a_divergence_error(monkeypatch):
+    """Once no critic is alive, the stopping rule has no critic to ask; it used to take the
+    min of an empty tensor (a RuntimeError) instead of reporting the divergence."""
+    import torch
+
+    from mine_lib import DivergenceError
+    from mine_lib.estimators import crossfit
+
+    monkeypatch.setattr(crossfit, "dv_of", lambda joint, marg: torch.full(
+        (joint.shape[0],), float("nan"), dtype=torch.float64))
+    x, z = correlated_gaussian(300, 1, 0.5, seed=0)
+    with pytest.raises(DivergenceError, match="validation estimate became non-finite"):
+        estimate_mi(x, z, seed=0, max_steps=30, eval_every=10)

@@ -76,8 +76,15 @@ from scipy import optimize, stats
 RULE = 2
 
 
-class Kind(str, Enum):
-    """The scorecard's word for a claim (a str, so it compares and serialises as its text)."""
+class _Word(str, Enum):
+    """A word of the rule: a str, so it compares, prints and serialises as its text."""
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Kind(_Word):
+    """The scorecard's word for a claim."""
 
     AGREES = "agrees"
     SMALLER = "smaller effect"      # the paper's effect ruled out; in its direction or none
@@ -86,35 +93,26 @@ class Kind(str, Enum):
     INCONCLUSIVE = "inconclusive"   # NaN, or a baseline that did not train
     NOT_TESTED = "not tested"
 
-    def __str__(self) -> str:
-        return self.value
-
     @property
     def decided(self) -> bool:
         """A decision about the claim: agrees, smaller effect or disagrees."""
         return self in (Kind.AGREES, Kind.SMALLER, Kind.DISAGREES)
 
 
-class Direction(str, Enum):
+class Direction(_Word):
     """A directional claim's direction as measured: the paper's, the opposite, or neither."""
 
     PAPERS = "the paper's"
     OPPOSITE = "opposite"
     NOT_MEASURED = "not measured"
 
-    def __str__(self) -> str:
-        return self.value
 
-
-class Size(str, Enum):
+class Size(_Word):
     """An effect's size against the effect to detect (the paper's, scaled, or a margin)."""
 
     CONSISTENT = "consistent"
     SMALLER = "smaller"
     LARGER = "larger"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 KINDS = tuple(k.value for k in Kind)

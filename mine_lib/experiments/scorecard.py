@@ -222,10 +222,10 @@ def picture(rows: list[dict], recordings: dict[str, dict]):
         for r in mine:
             rec = recordings.get(r["chapter"])
             other = recorded_claims(rec).get(r["claim"]) if rec else None
-            labels.append(f"{r['chapter'][:2]}  {_short(r['claim'])}")
+            labels.append(f"{r['chapter'][:2]}  {_short(r['claim'], 60)}")
             cells.append((r["decision"], reread(other)["decision"] if other else None,
                           r["record"]["decision"]))
-    fig, ax = plt.subplots(figsize=(9, 0.24 * len(labels) + 1.6))
+    fig, ax = plt.subplots(figsize=(7.5, 0.3 * len(labels) + 1.6))
     for y, row in enumerate(cells):
         for x, kind in enumerate(row):
             if kind is not None:
@@ -233,16 +233,16 @@ def picture(rows: list[dict], recordings: dict[str, dict]):
                                            lw=0.4))
     ax.set_xlim(0, 3)
     ax.set_ylim(len(labels), -0.2)
-    ax.set_yticks([y + 0.45 for y in range(len(labels))], labels, fontsize=7.5)
+    ax.set_yticks([y + 0.45 for y in range(len(labels))], labels, fontsize=9)
     ax.set_xticks([0.47, 1.47, 2.47], ["this build", "recorded\nlong run", "of record"],
-                  fontsize=8.5)
+                  fontsize=9)
     ax.xaxis.tick_top()
     ax.grid(False)
     for spine in ax.spines.values():
         spine.set_visible(False)
     for y, source in heads:
         ax.axhline(y - 0.05, color="black", lw=0.8)
-        ax.text(3.05, y + 0.5, source, fontsize=8.5, fontweight="bold", va="center")
+        ax.text(3.05, y + 0.5, source, fontsize=9, fontweight="bold", va="center")
     ax.legend(handles=[Patch(facecolor=c, edgecolor="#888", label=k) for k, c in COLOURS.items()],
               loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=6, fontsize=7.5,
               frameon=False)

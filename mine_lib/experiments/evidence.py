@@ -3,61 +3,56 @@
 Layer: the book's experiments (imports numpy and scipy only). Every chapter turns its
 outcomes into words here, so a sentence changes when the numbers do.
 
-Decisions
-    ``Decision`` (frozen): ``kind`` is the scorecard's word, one of ``KINDS``: "agrees",
-    "disagrees", "not measurable", "inconclusive", "not tested". ``status`` is the finer
-    reason ("measured", "no effect shown", "refuted with power", "underpowered", "one seed,
-    no spread", "not tested in this run", "nan", "baseline did not train", "within
-    tolerance", "outside tolerance", ...). ``sentence`` is one plain sentence (no markdown)
-    ready to glue. ``estimate`` (float), ``ci`` ((low, high) or None), ``level``, ``n``
-    (seeds or pairs), ``p`` (two-sided p-value where a test was made). ``as_dict()`` for JSON,
-    ``str(d)`` is the sentence, ``d.measured`` is True for agrees/disagrees. ``redo`` keeps
-    a difference's inputs so that ``holm`` can recompute it. ``not_tested(what)`` is the
-    decision for a comparison with nothing to measure in this run.
+Decisions (rule 2; ``RULE``)
+    ``Decision`` (frozen) is data first: ``kind`` (a ``Kind``: agrees, smaller effect,
+    disagrees, not measurable, inconclusive, not tested), ``direction`` (a ``Direction`` for a
+    directional claim: the paper's, opposite, not measured), ``size`` (a ``Size`` against the
+    effect to detect: consistent, smaller, larger), ``estimate``, ``ci``, ``level``, ``n``,
+    ``p``, ``effect`` (the signed effect to detect), ``detectable`` (the difference found
+    with 80 % power), ``fragile`` (an interval end within a hair of a threshold); then
+    ``status``, the finer reason ("measured", "measured, smaller", "effect ruled out",
+    "equivalent", "underpowered", "untestable", "one seed, no spread", "nan", "baseline did
+    not train", "within tolerance", ...), and ``sentence``, one plain sentence to glue.
+    ``measured`` is True when a difference's interval excludes zero (or a tolerance decided);
+    ``decided`` when the kind is agrees, smaller effect or disagrees. ``read_difference`` is
+    the decision without words; the sentences are written apart from it.
 
 Rules
     ``difference(a, b, *, paired, names, what, unit, level, higher_is_better, expected,
-    smallest_effect)``: mean of a - b (of the pairs a_i - b_i when ``paired``; Welch
-    otherwise) with a t interval. The difference is "measured" only when the interval
-    excludes zero. ``expected`` is the paper's direction, "a>b", "a<b" (or "a=b"): a measured
-    difference in that direction agrees, the other way disagrees. Without ``expected`` the
-    claim tested is "A and B differ". An interval that contains zero is never "no effect":
-    with ``smallest_effect`` (the paper's effect size) an interval that excludes an effect
-    that large is "refuted with power" (disagrees), otherwise "underpowered" (not measurable
-    at this budget) and the sentence states the smallest effect this run could detect (the
-    interval's half-width). With a direction ("a>b", "a<b") only the paper's side counts:
-    for "a>b" the interval's upper end lies below +smallest_effect; without one (or "a=b")
-    the interval lies inside +-smallest_effect. A measured difference that agrees but whose
-    interval lies short of ``smallest_effect`` says so in its sentence. One seed: "one seed, no spread". Nothing to compare:
-    "not tested in this run". A NaN anywhere: "nan", no verdict.
+    smallest_effect)``: mean of a - b (of the pairs when ``paired``; Welch otherwise) with a
+    t interval. ``expected`` is the claimed direction ("a>b", "a<b"), "a=b", or None ("A and
+    B differ"). Direction and size are read apart: the opposite direction measured
+    disagrees; the claimed direction measured agrees unless the whole interval falls short of
+    ``smallest_effect`` (the paper's effect carried over, or a declared smallest effect of
+    interest), which is "smaller effect"; an interval holding zero that rules out that effect
+    is "smaller effect" too (whatever the effect, it is smaller), otherwise not measurable,
+    and the sentence says what the interval rules out and the effect a run of this size
+    finds 4 times in 5. "a=b" with a margin: inside it agrees (equivalence), wholly outside
+    disagrees. One seed: "one seed, no spread". Nothing to compare: "not tested in this run".
+    A NaN anywhere: "nan", no verdict.
     ``tracks_truth(estimates, truth, tol, *, relative, exact, per)``: the interval of the
-    mean error lies inside +-tol: agrees; wholly outside: disagrees; across the edge:
-    underpowered. ``exact=True`` compares a computed value with no noise directly;
-    ``per="sample"`` when the values are the terms of one Monte Carlo mean.
-    ``interval_within(estimate, ci, target, tol, *, n)``: the same rule for an interval
-    computed elsewhere (a bootstrap, a fit).
-    ``agrees_with_paper(value, paper_value, tol, *, read, source)``: the same rule against
-    the paper's number, saying how it was read ("table" or "figure, read by eye").
+    mean error inside +-tol agrees; wholly outside disagrees; across the edge is not
+    measurable. ``interval_within`` and ``agrees_with_paper`` apply the same rule to an
+    interval computed elsewhere and to the paper's number. ``from_interval`` applies the
+    rule of ``difference`` to a difference whose interval was computed elsewhere.
     ``paper_effect(paper_new, paper_base, this_base, perfect, *, same_units)``: the paper's
-    effect carried over to this run (the share of the distance to a perfect score it closes;
-    with ``same_units`` no more than the paper's difference itself), for ``smallest_effect``.
-    ``from_interval(estimate, ci, *, n, how, ...)``: the rule of ``difference`` for a
-    difference whose interval was computed elsewhere.
-    ``holds_everywhere(failures, total, what)``: a property checked exactly on a finite
-    set of cases.
-    ``holm(decisions or p-values, level)``: Holm's correction when one table makes several
-    comparisons; decisions come back recomputed at their Holm level (p-values come back
-    adjusted; ``holm_adjust`` does only that). ``baseline_trained(value, threshold, what)`` gates a comparison: when it
-    fails, ``gate(baseline, decision)`` returns "inconclusive: the baseline did not train".
+    effect carried over to this run, for ``smallest_effect``.
+    ``holds_everywhere(failures, total, what)``: a property checked exactly on finite cases.
+    ``holm(decisions or p-values, level)``: Holm's correction for one table's comparisons;
+    a family whose comparisons have two seeds or fewer is reported untestable per item.
+    ``baseline_trained`` and ``gate``: a comparison against a baseline that did not train is
+    inconclusive.
 
 Text and scorecard
     ``fmt_mean_ci(values)`` and ``fmt_spread(values)`` never print "+- 0.000" for one seed;
     ``fmt_num(x)`` formats one number; ``t_interval(values)`` is (mean, low, high).
-    ``claim(chapter, claim, paper, decision, this_run,
-    seeds)`` is one scorecard row (keys ``chapter``, ``claim``, ``paper``, ``this_run``,
-    ``seeds``, ``decision``, ``status``, ``sentence``); chapters put a list of them under
-    ``"claims"`` in the dict they pass to ``results.save_results``. ``seeds`` is "exact"
-    for checks with no sampling noise. ``scorecard`` gathers the rows of a results folder.
+    ``claim(chapter, claim, paper, decision, this_run, seeds, source)`` is one scorecard row
+    (``chapter``, ``claim``, ``paper``, ``this_run``, ``seeds``, ``decision``, ``status``,
+    ``sentence``, ``source``, ``rule``, ``direction``, ``size``, ``effect``, ``detectable``,
+    ``fragile``); chapters put a list of them under ``"claims"`` in the dict they pass to
+    ``results.save_results``. ``seeds`` is "exact" for checks with no sampling noise.
+    ``reread(row)`` reads a row of an older rule in this rule's words. ``scorecard``
+    gathers the rows of a results folder.
 """
 
 from __future__ import annotations

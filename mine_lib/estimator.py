@@ -36,9 +36,9 @@ from .estimators.crossfit import (  # noqa: F401
     dv_parts,
     dv_parts_pairs,
     dv_stderr,
+    fitted_gaussian_log_ratio,
     fold_interval,
     fold_rows,
-    gaussian_log_ratio,
     permutation_perms,
     rank_gauss,
     read_cap,
@@ -59,6 +59,5 @@ from .estimators.trainer import (  # noqa: F401
     batch_scores,
     held_out_estimate,
     split_rows,
-    standardize,
     train_critic,
 )

@@ -278,6 +278,8 @@ def rho_for_mi(dim: int, mi: float) -> float:
     """The componentwise correlation whose Gaussian MI in dim dimensions is mi nats."""
     if not mi >= 0:
         raise InputError(f"mi must be non-negative, got {mi}")
+    if dim < 1:
+        raise InputError(f"dim must be at least 1, got {dim}")
     return math.sqrt(-math.expm1(-2.0 * mi / dim))
 
 

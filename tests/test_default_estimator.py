@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from mine_lib import InputError, estimate_mi
-from mine_lib.estimator import DEFAULT_METHOD, fold_interval, gaussian_log_ratio, rank_gauss
+from mine_lib.estimator import DEFAULT_METHOD, fitted_gaussian_log_ratio, fold_interval, rank_gauss
 from mine_lib.tasks import correlated_gaussian, gaussian_mi, student_t_task
 
 QUICK = {"max_steps": 300}
@@ -89,7 +89,7 @@ def test_interval_widens_when_fold_critics_disagree():
 def test_gaussian_log_ratio_averages_to_the_gaussian_mi():
     x, z = correlated_gaussian(20000, 3, 0.7, seed=0)
     v = np.concatenate([x, z], 1).astype(np.float64)
-    a, c = gaussian_log_ratio(v, 3, shrink=0.0)
+    a, c = fitted_gaussian_log_ratio(v, 3, shrink=0.0)
     log_ratio = -0.5 * np.einsum("ni,ij,nj->n", v, a, v) + c
     assert abs(log_ratio.mean() - gaussian_mi(3, 0.7)) < 0.03
     shuffled = np.concatenate([x, z[np.random.default_rng(1).permutation(len(z))]], 1)

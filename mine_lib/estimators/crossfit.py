@@ -18,9 +18,8 @@ import torch
 from tqdm.std import tqdm  # tqdm.auto warns "IProgress not found" in notebooks
 
 from ..errors import DivergenceError, InputError
-from ..utils import pick_device
+from ..utils import pick_device, standardize_columns
 from .result import MIN_ROWS, MIEstimate, MIWarning, check_pair
-from .trainer import standardize
 
 
 @dataclass
@@ -123,7 +122,7 @@ class CriticStack(torch.nn.Module):
         return out
 
 
-def gaussian_log_ratio(v: np.ndarray, dx: int, shrink: float) -> tuple[np.ndarray, float]:
+def fitted_gaussian_log_ratio(v: np.ndarray, dx: int, shrink: float) -> tuple[np.ndarray, float]:
     """The log density ratio log p(x, z) / p(x) p(z) of the zero-mean Gaussian fitted to the
     rows v = [x, z]: -1/2 v^T A v + c, returned as (A, c). The covariance is shrunk towards its
     diagonal by ``shrink`` so that it stays invertible in high dimensions."""
@@ -228,7 +227,7 @@ def prepared(x: np.ndarray, z: np.ndarray, cfg: CrossFitConfig) -> tuple[np.ndar
     """What the critics see: each column's rank-Gaussian scores, or the columns standardised."""
     if cfg.rank_gauss:
         return rank_gauss(x), rank_gauss(z)
-    return standardize(x, x), standardize(z, z)
+    return standardize_columns(x, x), standardize_columns(z, z)
 
 
 @dataclass
@@ -276,7 +275,7 @@ def make_critics(x: np.ndarray, z: np.ndarray, plan: FoldPlan, cfg: CrossFitConf
     if cfg.gaussian_offset:
         v = np.concatenate([x, z], 1)
         shrink = min(0.5, v.shape[1] / plan.train.shape[1])
-        fits = [gaussian_log_ratio(v[plan.train[f].numpy()], x.shape[1], shrink) for f in range(k)]
+        fits = [fitted_gaussian_log_ratio(v[plan.train[f].numpy()], x.shape[1], shrink) for f in range(k)]
         quad = np.stack([a for a, _ in fits] + [np.zeros_like(fits[0][0])] * k)
         const = [cf for _, cf in fits] + [0.0] * k
         critics.set_offset(torch.as_tensor(quad, dtype=torch.float32, device=device),

@@ -81,11 +81,6 @@ def split_rows(n: int, cfg: TrainConfig, rng: np.random.Generator) -> tuple[np.n
     return order[n_test + n_val:], order[n_test:n_test + n_val], order[:n_test]
 
 
-def standardize(a: np.ndarray, reference: np.ndarray) -> np.ndarray:
-    """Columns of ``a`` centred and scaled by ``reference``'s; safe at any finite magnitude."""
-    return standardize_columns(a, reference)
-
-
 @torch.no_grad()
 def held_out_estimate(critic, objective: Objective, x, z, perms, batch_size: int) -> float:
     """The objective's bound on a fixed sample, with fixed marginal shuffles ``perms``."""
@@ -139,7 +134,7 @@ def train_critic(x, z, config: TrainConfig | None = None, objective: Objective |
 
     train_idx, val_idx, test_idx = split_rows(x.shape[0], cfg, rng)
     if cfg.standardize:
-        x, z = standardize(x, x[train_idx]), standardize(z, z[train_idx])
+        x, z = standardize_columns(x, x[train_idx]), standardize_columns(z, z[train_idx])
 
     def tensor(a, idx):
         return torch.as_tensor(a[idx], dtype=torch.float32, device=device)

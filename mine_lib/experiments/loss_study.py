@@ -32,9 +32,10 @@ import torch
 
 from .. import bounds
 from ..errors import DivergenceError, InputError
-from ..estimator import TrainConfig, held_out_estimate, split_rows, standardize, train_critic
+from ..estimator import TrainConfig, held_out_estimate, split_rows, train_critic
 from ..objectives import LOSSES, Objective, make_loss
 from ..tasks import gaussian_task
+from ..utils import standardize_columns
 from . import evidence
 from .evidence import Direction, Kind, Size
 from .sweeps import held_out_rows
@@ -113,8 +114,8 @@ def fresh_readouts(critic, objective: Objective, x_train, z_train, x_new, z_new,
                    batch_size: int, seed: int) -> dict:
     """On pairs the critic never saw, in blocks of the training batch size: the DV bound, the
     loss's own formula (``written_value``, NaN if it has none) and the offset log E_Q[e^T]."""
-    x_new = torch.as_tensor(standardize(x_new, x_train), dtype=torch.float32)
-    z_new = torch.as_tensor(standardize(z_new, z_train), dtype=torch.float32)
+    x_new = torch.as_tensor(standardize_columns(x_new, x_train), dtype=torch.float32)
+    z_new = torch.as_tensor(standardize_columns(z_new, z_train), dtype=torch.float32)
     gen = torch.Generator().manual_seed(seed)
     device = next(critic.parameters()).device
     written = getattr(objective, "written_value", None)
@@ -146,7 +147,7 @@ def dv_readout(critic, x, z, train_cfg: TrainConfig) -> float:
     device = next(critic.parameters()).device
 
     def tensor(a):
-        return torch.as_tensor(standardize(a, a[train_idx])[test_idx], dtype=torch.float32,
+        return torch.as_tensor(standardize_columns(a, a[train_idx])[test_idx], dtype=torch.float32,
                                device=device)
 
     return held_out_estimate(critic, make_loss("dv"), tensor(x), tensor(z),

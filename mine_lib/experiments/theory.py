@@ -32,16 +32,9 @@ from .. import bounds
 from ..errors import InputError
 from ..estimator import as_matrix, estimate_mi
 from ..ksg import ksg_mi
-from ..tasks import Task, correlated_gaussian, gaussian_mi
+from ..tasks import Task, correlated_gaussian, gaussian_mi, rho_for_mi  # noqa: F401 (chapters call theory.rho_for_mi)
 
 # ================================================================ Gaussian density ratio
-
-
-def rho_for_mi(dim: int, mi: float) -> float:
-    """The componentwise correlation that gives I(X; Z) = mi nats in dimension dim."""
-    if dim < 1 or mi < 0:
-        raise InputError(f"need dim >= 1 and mi >= 0, got dim={dim}, mi={mi}")
-    return math.sqrt(-math.expm1(-2.0 * mi / dim))
 
 
 def gaussian_log_ratio(x: np.ndarray, z: np.ndarray, rho: float) -> np.ndarray:

@@ -27,6 +27,11 @@ VENV_INPUTS := pyproject.toml $(CONSTRAINTS)
 RUN := env PATH="$(VBIN):$$PATH" VIRTUAL_ENV="$(CURDIR)/$(VENV)"
 
 MINE_PROFILE ?= standard
+# `make book` executes the chapters BOOK_JOBS at a time, BOOK_THREADS torch threads each
+# (tools/execute_book.py), then renders: on two cores two one-thread chapters beat one
+# two-thread chapter. BOOK_JOBS=1 BOOK_THREADS=2 runs them one at a time.
+BOOK_JOBS ?= 2
+BOOK_THREADS ?= 1
 JB_FLAGS ?= -W --keep-going
 # nbmake: per-cell timeout in seconds (the smoke budget is 60 s a notebook).
 NBMAKE_TIMEOUT ?= 300
@@ -91,6 +96,11 @@ venv: $(VENV)/.stamp-test
 # ---------------------------------------------------------------- the book
 book: $(VENV)/.stamp-book
 	@[[ "$(MINE_PROFILE)" =~ ^[A-Za-z0-9_-]+$$ ]] || { echo "bad MINE_PROFILE='$(MINE_PROFILE)'" >&2; exit 2; }
+	@echo "== executing the chapters, $(BOOK_JOBS) at a time with $(BOOK_THREADS) torch thread(s) each, into the build's jupyter-cache"
+	@$(RUN) MINE_PROFILE="$(MINE_PROFILE)" MINE_RESULTS_DIR="$${MINE_RESULTS_DIR:-$(BOOK_RESULTS)}" \
+	  python tools/execute_book.py --cache "$(BOOK_OUT)/_build/.jupyter_cache" \
+	    --jobs $(BOOK_JOBS) --threads $(BOOK_THREADS) || \
+	  echo "== a chapter failed to execute: the build below runs it again and reports the error"
 	@echo "== jupyter-book build, MINE_PROFILE=$(MINE_PROFILE), into $(BOOK_HTML)"
 	@echo "+ jupyter-book build . $(JB_FLAGS) --path-output $(BOOK_OUT)"
 	@$(RUN) MINE_PROFILE="$(MINE_PROFILE)" MINE_RESULTS_DIR="$${MINE_RESULTS_DIR:-$(BOOK_RESULTS)}" \

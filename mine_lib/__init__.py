@@ -11,8 +11,10 @@ from .estimators import (  # noqa: E402
     WARNING_CODES,
     CrossFitConfig,
     DVConfig,
+    HistogramConfig,
     InfoNCEConfig,
     JSConfig,
+    KDEConfig,
     KSGConfig,
     MIEstimate,
     MineConfig,
@@ -32,6 +34,6 @@ __all__ = [
     "DataError", "DivergenceError", "InputError", "MineError",
     "MIEstimate", "MIUncertainty", "MIWarning", "WARNING_CODES",
     "TrainConfig", "CrossFitConfig", "KSGConfig", "MineConfig", "MineFConfig", "NWJConfig",
-    "DVConfig", "InfoNCEConfig", "SmileConfig", "JSConfig",
+    "DVConfig", "InfoNCEConfig", "SmileConfig", "JSConfig", "HistogramConfig", "KDEConfig",
     "estimate_mi", "estimate_with_uncertainty", "methods", "train_critic", "__version__",
 ]

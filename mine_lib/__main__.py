@@ -17,7 +17,7 @@ import math
 import sys
 
 from .errors import InputError, MineError
-from .estimators import DEFAULT_METHOD, estimate_mi, methods
+from .estimators import DEFAULT_METHOD, NO_TRAINING, estimate_mi, methods
 from .io import load_samples
 
 # One line per method for `methods`; a method without a line is listed as undocumented.
@@ -34,6 +34,9 @@ METHOD_HELP = {
     "smile": "SMILE: Donsker-Varadhan with marginal scores clipped to [-5, 5]; lower variance",
     "js": "critic trained with the Jensen-Shannon (logistic) objective, MI read with the DV bound",
     "ksg": "KSG k-nearest-neighbour estimator (no training; for low dimensions)",
+    "histogram": "plug-in MI of an equal-frequency histogram (no training; biased up, for 1 or 2 "
+                 "dimensions)",
+    "kde": "leave-one-out kernel density estimates (no training; for low dimensions)",
 }
 
 EXIT_INPUT, EXIT_OTHER, EXIT_INTERRUPTED = 2, 1, 130
@@ -103,13 +106,13 @@ def run_estimate(args) -> dict:
     for line in (*x.notes, *z.notes):
         note("note", line)
     options = {}
-    if args.method != "ksg":
+    if args.method not in NO_TRAINING:
         for name in ("batch_size", "max_steps"):
             if getattr(args, name) is not None:
                 options[name] = getattr(args, name)
         options["progress"] = args.progress
     elif args.batch_size is not None or args.max_steps is not None:
-        raise InputError("--batch-size and --max-steps apply to neural methods, not ksg")
+        raise InputError(f"--batch-size and --max-steps apply to neural methods, not {args.method}")
     result = estimate_mi(x.array, z.array, method=args.method, seed=args.seed, **options)
     if not math.isfinite(result.mi):
         raise MineError(f"the {args.method} estimate came out as {result.mi}; "
@@ -123,7 +126,7 @@ def show(summary: dict, as_json: bool) -> None:
     else:
         line = (f"I(X;Z) = {summary['mi']:.4f} nats ({summary['bits']:.4f} bits), "
                 f"method {summary['method']}")
-        if summary["method"] == "ksg":
+        if summary["method"] in NO_TRAINING:
             line += f", {summary['n_test']} samples"
         else:
             line += f", {summary['n_test']} held-out samples, {summary['steps']} steps"

@@ -152,25 +152,6 @@ def test_gaussian_formula_recovers_gaussian_mi():
 # ---------------------------------------------------------------- classical estimators
 
 
-def test_histogram_mi_by_hand():
-    a = np.array([0.0, 0.1, 1.0, 1.1])
-    assert math.isclose(theory.histogram_mi(a, a, bins=2), math.log(2))  # Z = X: I = H(X)
-    b = np.array([0.0, 1.0, 0.1, 1.1])  # each half of x meets each half of z once
-    assert abs(theory.histogram_mi(a, b, bins=2)) < 1e-12
-
-
-def test_histogram_overestimates_independence_in_high_dimension():
-    # 2 bins per axis in 8 + 8 dimensions: 65536 cells per variable for 500 samples
-    rng = np.random.default_rng(0)
-    x, z = rng.normal(size=(500, 8)), rng.normal(size=(500, 8))
-    assert theory.histogram_mi(x, z, bins=2) > 0.5 * math.log(500)
-
-
-def test_kde_mi_close_in_one_dimension():
-    x, z = correlated_gaussian(2000, 1, 0.7, seed=0)
-    assert abs(theory.kde_mi(x, z) - gaussian_mi(1, 0.7)) < 0.1
-
-
 def test_dimension_sweep_rows_and_bad_names():
     rows = theory.dimension_sweep([1, 2], mi=0.5, n=300, seeds=[0], estimators=("ksg",))
     assert [r["dim"] for r in rows] == [1, 2]

@@ -14,6 +14,7 @@ modules, never ``mine_lib.experiments``.
 from .api import (
     DEFAULT_METHOD,
     METHOD_CONFIGS,
+    NO_TRAINING,
     estimate_mi,
     estimate_with_uncertainty,
     method_config,
@@ -22,8 +23,10 @@ from .api import (
 from .configs import (
     CriticMethodConfig,
     DVConfig,
+    HistogramConfig,
     InfoNCEConfig,
     JSConfig,
+    KDEConfig,
     KSGConfig,
     MineConfig,
     MineFConfig,
@@ -35,9 +38,9 @@ from .result import WARNING_CODES, MIEstimate, MIUncertainty, MIWarning
 from .trainer import TrainConfig, train_critic
 
 __all__ = [
-    "DEFAULT_METHOD", "METHOD_CONFIGS", "estimate_mi", "estimate_with_uncertainty",
+    "DEFAULT_METHOD", "METHOD_CONFIGS", "NO_TRAINING", "estimate_mi", "estimate_with_uncertainty",
     "method_config", "methods",
-    "CriticMethodConfig", "DVConfig", "InfoNCEConfig", "JSConfig", "KSGConfig", "MineConfig",
+    "CriticMethodConfig", "DVConfig", "InfoNCEConfig", "JSConfig", "KSGConfig", "HistogramConfig", "KDEConfig", "MineConfig",
     "MineFConfig", "NWJConfig", "SmileConfig", "CrossFitConfig", "crossfit_estimate",
     "WARNING_CODES", "MIEstimate", "MIUncertainty", "MIWarning", "TrainConfig", "train_critic",
 ]

@@ -17,8 +17,10 @@ from ..objectives import make_loss
 from .configs import (
     CriticMethodConfig,
     DVConfig,
+    HistogramConfig,
     InfoNCEConfig,
     JSConfig,
+    KDEConfig,
     KSGConfig,
     MineConfig,
     MineFConfig,
@@ -35,6 +37,8 @@ DEFAULT_METHOD = "crossfit"  # the method of estimate_mi and estimate_with_uncer
 METHOD_CONFIGS: dict[str, type] = {
     "crossfit": CrossFitConfig,
     "ksg": KSGConfig,
+    "histogram": HistogramConfig,
+    "kde": KDEConfig,
     "mine": MineConfig,
     "mine-f": MineFConfig,
     "nwj": NWJConfig,
@@ -43,6 +47,10 @@ METHOD_CONFIGS: dict[str, type] = {
     "smile": SmileConfig,
     "js": JSConfig,
 }
+
+
+# the methods that train nothing (no steps, no batch size, no held-out split)
+NO_TRAINING = ("ksg", "histogram", "kde")
 
 
 def methods() -> list[str]:
@@ -120,6 +128,16 @@ def ksg_estimate(x, z, config: KSGConfig | None = None) -> MIEstimate:
                       seed=cfg.seed)
 
 
+def classic_estimate(x, z, method: str, config) -> MIEstimate:
+    """``method="histogram"`` or ``"kde"`` (``mine_lib.classic``): every row enters the estimate."""
+    from ..classic import histogram_mi, kde_mi
+
+    start = time.perf_counter()
+    mi = histogram_mi(x, z, bins=config.bins) if method == "histogram" else kde_mi(x, z)
+    return MIEstimate(mi=mi, method=method, n_test=np.shape(x)[0] if np.ndim(x) else 0,
+                      seconds=time.perf_counter() - start, seed=config.seed)
+
+
 def single_critic_estimate(x, z, method: str, config: CriticMethodConfig) -> MIEstimate:
     """One critic trained with the method's objective (``train_critic``)."""
     cfg = config.train_config()
@@ -153,6 +171,8 @@ def estimate_mi(x, z, method: str | None = None, seed: int | None = None, config
         result = crossfit_estimate(x, z, cfg)
     elif isinstance(cfg, KSGConfig):
         result = ksg_estimate(x, z, cfg)
+    elif isinstance(cfg, (HistogramConfig, KDEConfig)):
+        result = classic_estimate(x, z, method, cfg)
     else:
         result = single_critic_estimate(x, z, method, cfg)
     result.method = method

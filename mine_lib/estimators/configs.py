@@ -1,5 +1,6 @@
 """One typed config per method of ``estimate_mi`` (besides ``CrossFitConfig`` of the default,
-which lives with its estimator): ``KSGConfig``, and for each single-critic method a
+which lives with its estimator): ``KSGConfig``, ``HistogramConfig`` and ``KDEConfig`` for the
+estimators that train nothing, and for each single-critic method a
 ``TrainConfig`` whose objective the method fixes and whose objective options are typed fields.
 
 Layer: library (what ``import mine_lib`` gives a user). May import only other library
@@ -19,6 +20,23 @@ class KSGConfig:
 
     k: int = 3  # neighbours counted in the joint space
     seed: int = 0  # the tiny noise that breaks ties between equal values
+
+
+@dataclass
+class HistogramConfig:
+    """Settings of ``method="histogram"``: the plug-in MI of an equal-frequency histogram
+    (``classic.histogram_mi``; no training, no randomness)."""
+
+    bins: int | None = None  # per axis; None: about 5 rows a cell of the joint histogram
+    seed: int = 0  # unused: the estimate is deterministic (kept so every method takes one)
+
+
+@dataclass
+class KDEConfig:
+    """Settings of ``method="kde"``: leave-one-out kernel density estimates on standardised
+    columns (``classic.kde_mi``; no training, no randomness)."""
+
+    seed: int = 0  # unused: the estimate is deterministic (kept so every method takes one)
 
 
 @dataclass

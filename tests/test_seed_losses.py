@@ -14,13 +14,13 @@ from mine_lib.experiments import evidence
 from mine_lib.experiments.loss_study import (
     StudyConfig,
     cell_decisions,
+    cell_summary,
     compare,
     first_within,
     jitter,
     report_claim,
     run_study,
     running_mean,
-    summarise,
 )
 from mine_lib.tasks import correlated_gaussian
 
@@ -208,7 +208,7 @@ def test_study_table_counts_divergence_without_crashing(monkeypatch):
     # noise trains exactly like DV: the same estimates, run for run
     dv = runs[runs["loss"] == "dv"]["mi"].to_numpy()
     assert np.array_equal(runs[runs["loss"] == "noise"]["mi"].to_numpy(), dv)
-    table = summarise(runs)
+    table = cell_summary(runs)
     assert set(table["loss"]) == {"dv", "noise", "exploding"}
     assert int(table.loc[table["loss"] == "exploding", "diverged"].iloc[0]) == 2
     verdicts = compare(runs).set_index("loss")

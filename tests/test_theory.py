@@ -287,3 +287,12 @@ def test_bias_text_quotes_resolved_biases_and_bounds_the_rest():
     assert theory.bias_reduction(dv, seen) == "4 times"
     assert theory.bias_reduction(dv, lost) == "at least 10 times"
     assert theory.bias_reduction(lost, seen).startswith("not measurably")
+
+
+def test_bound_summary_by_hand():
+    rows = [{"shift": s, "dv": dv, "nwj": nwj, "dv_exact": 1.0, "nwj_exact": 0.5}
+            for s, dv, nwj in ((0.0, 1.0, 0.4), (0.0, 3.0, 0.6), (1.0, 2.0, 0.5))]
+    out = theory.bound_summary(rows, ["shift"]).set_index("shift")
+    assert out.loc[0.0, "dv"] == 2.0 and out.loc[0.0, "dv_sd"] == pytest.approx(2 ** 0.5)
+    assert out.loc[0.0, "nwj"] == pytest.approx(0.5) and out.loc[1.0, "dv_exact"] == 1.0
+    assert math.isnan(out.loc[1.0, "dv_sd"])  # one repeat: no spread

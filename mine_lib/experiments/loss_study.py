@@ -3,7 +3,7 @@ Gaussians, each critic trained for a fixed number of steps and read out with its
 ``estimate`` (the DV bound for every DV-family loss) on held-out samples.
 
 ``run_study`` returns a tidy table, one row per run, and the validation curves;
-``summarise`` and ``compare`` turn the table into the chapter's summaries and verdicts.
+``cell_summary`` and ``compare`` turn the table into the chapter's summaries and verdicts.
 Every critic is also read out with the DV bound on the same test rows (``mi_dv``), whatever
 it was trained with, so that the losses are compared with one ruler; MINE-f keeps its own
 f-divergence readout (``mi``) beside it. The unit of replication is the seed: the (rho,
@@ -229,7 +229,7 @@ def run_study(cfg: StudyConfig | None = None, progress: bool = False) -> StudyRe
 
 # ---------------------------------------------------------------- summaries
 
-def summarise(runs: pd.DataFrame) -> pd.DataFrame:
+def cell_summary(runs: pd.DataFrame) -> pd.DataFrame:
     """Per loss, rho and batch size: bias and sd of the final estimate (diverged runs left
     out; ``bias`` with the loss's own readout, ``bias_dv`` with the DV readout; ``sd`` is NaN
     with fewer than two runs), median steps to come within tolerance (inf: never), runs

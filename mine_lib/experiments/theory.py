@@ -24,6 +24,7 @@ import math
 import time
 
 import numpy as np
+import pandas as pd
 import torch
 from scipy import signal, stats
 
@@ -100,6 +101,14 @@ def sampled_critic_bounds(dim: int, rho: float, scales, shifts, n: int, repeats:
                              "nwj": float(bounds.nwj_bound(tj, tm)),
                              "dv_exact": dv, "nwj_exact": nwj})
     return rows
+
+
+def bound_summary(rows, keys) -> pd.DataFrame:
+    """Per value of ``keys`` (e.g. ["shift"]) of ``sampled_critic_bounds`` rows: the mean and
+    standard deviation over repeats of each sampled bound, beside its exact value."""
+    return pd.DataFrame(rows).groupby(list(keys)).agg(
+        dv=("dv", "mean"), dv_sd=("dv", "std"), nwj=("nwj", "mean"), nwj_sd=("nwj", "std"),
+        dv_exact=("dv_exact", "first"), nwj_exact=("nwj_exact", "first")).reset_index()
 
 
 # ================================================================ Z = X^2 + sigma * eps

@@ -132,6 +132,15 @@ def test_literature_checks_decide_every_claim_and_make_scorecard_rows():
     assert advice.startswith("the spread of MINE over seeds grew with the MI")
     assert "could not tell whether the spread of NWJ grows" in advice
     assert "has not run" in benchmark.spread_advice(None)
+    # a decision of record from a recording is what the advice reads, and it says so
+    recorded = [dict(r, record={"decision": "agrees", "from": "recorded long run (commit x)"})
+                if r["claim"] == benchmark.SPREAD_CLAIM.format("NWJ") else r for r in rows]
+    advice = benchmark.spread_advice(recorded)
+    assert advice.startswith("the spread of MINE and NWJ over seeds grew with the MI in the "
+                             "recorded long run")
+    shrunk = [dict(r, decision="disagrees") if r["claim"] == benchmark.SPREAD_CLAIM.format("MINE")
+              else r for r in rows]
+    assert "shrank as the MI grew on the staircase of chapter 10" in benchmark.spread_advice(shrunk)
 
 
 def test_levels_where_the_read_out_stops_short_of_the_truth_are_left_out():
@@ -198,3 +207,8 @@ def test_chapter_11_reads_chapter_10s_decisions(tmp_path, monkeypatch):
     save_results("10_estimators_benchmark", {"claims": rows})
     saved = benchmark.saved_claims("10_estimators_benchmark", tmp_path)
     assert benchmark.spread_advice(saved) == benchmark.spread_advice(rows)
+    # with no current recording of chapter 10, the decision of record is this build's
+    from mine_lib.experiments import record
+    monkeypatch.setattr(record, "current_recordings", lambda chapters: {})
+    of_record = benchmark.saved_claims_of_record("10_estimators_benchmark", tmp_path)
+    assert [r["record"]["decision"] for r in of_record] == [r["decision"] for r in rows]

@@ -683,21 +683,26 @@ def literature_claims(chapter: str, checks: list[Check]) -> list[dict]:
 
 def spread_advice(claims: list[dict] | None, labels=("MINE", "NWJ")) -> str:
     """Chapter 11's words on whether the DV (MINE) and NWJ read-outs get noisier as the MI
-    grows, from chapter 10's scorecard rows (None: chapter 10 has not run in this build)."""
+    grows, from chapter 10's scorecard rows (None: chapter 10 has not run in this build). A
+    row with a decision of record (key ``record``, ``saved_claims_of_record``) is read by it."""
     if claims is None:
         return ("whether the DV and NWJ read-outs get noisier as the MI grows is decided by "
                 "the staircase of chapter 10, which has not run in this build")
-    rows = {r["claim"]: r for r in claims}
+    rows = {r["claim"]: r.get("record") or r for r in claims}
     kinds = {label: (rows.get(SPREAD_CLAIM.format(label)) or {}).get("decision") for label in labels}
     grew = [lb for lb, k in kinds.items() if k == evidence.Kind.AGREES.value]
     shrank = [lb for lb, k in kinds.items() if k == evidence.Kind.DISAGREES.value]
     open_ = [lb for lb in labels if lb not in grew and lb not in shrank]
+    recorded = any((rows.get(SPREAD_CLAIM.format(lb)) or {}).get("from", "this build")
+                   != "this build" for lb in grew + shrank)
+    where = "in the recorded long run of chapter 10's staircase" if recorded else \
+        "on the staircase of chapter 10"
     parts = []
     if grew:
-        parts.append(f"the spread of {' and '.join(grew)} over seeds grew with the MI on the "
-                     "staircase of chapter 10")
+        parts.append(f"the spread of {' and '.join(grew)} over seeds grew with the MI {where}")
     if shrank:
-        parts.append(f"the spread of {' and '.join(shrank)} shrank as the MI grew there")
+        parts.append(f"the spread of {' and '.join(shrank)} shrank as the MI grew "
+                     f"{'there' if grew else where}")
     if open_:
         parts.append(f"the staircase of chapter 10 could not tell whether the spread of "
                      f"{' and '.join(open_)} grows with the MI")
@@ -718,6 +723,16 @@ def comparison_decisions(record: dict | None = None,
         record = json.loads(COMPARISON_RECORD.read_text())
     means = pd.DataFrame(record["task_means"])
     return {name: default_vs_peer(means, label) for name, label in (peers or PEERS).items()}
+
+
+def saved_claims_of_record(chapter: str, folder: str | Path | None = None) -> list[dict] | None:
+    """``saved_claims`` with each row's decision of record (key ``record``): this build's
+    when it decides, else the chapter's current recording's (``record.current_recordings``)."""
+    from .record import current_recordings
+    from .scorecard import with_record
+
+    rows = saved_claims(chapter, folder)
+    return None if rows is None else with_record(rows, current_recordings([chapter]))
 
 
 def saved_claims(chapter: str, folder: str | Path | None = None) -> list[dict] | None:

@@ -48,3 +48,29 @@ def test_record_summary_counts_the_decisions_of_record():
     assert list(table["decision of record"]) == ["agrees", "smaller effect (recorded)"]
     assert list(beside.claims_beside(build, recording, current=False)[
         "decision of record"]) == ["agrees", "not measurable"]
+
+
+# ---------------------------------------------------------------- the application chapters' row text
+
+def test_plural():
+    assert beside.plural(1, "seed") == "1 seed" and beside.plural(3, "seed") == "3 seeds"
+
+
+def test_run_text_says_interval_seeds_and_a_failed_baseline():
+    d = evidence.Decision(evidence.Kind.AGREES, "measured", "", 2.5, (0.5, 4.5), n=5)
+    assert beside.run_text(d, "points") == "+2.5 points (CI +0.5 to +4.5, 5 seeds)"
+    no_ci = evidence.Decision(evidence.Kind.AGREES, "holds", "", 0.0)
+    assert beside.run_text(no_ci) == "+0 (holds)"
+    failed = evidence.Decision(evidence.Kind.INCONCLUSIVE, "baseline did not train", "", 47.7)
+    assert beside.run_text(failed) == "the baseline did not train (its check: 47.7)"
+    assert beside.run_text(failed, "modes", ungated=d) == (
+        "+2.5 modes (CI +0.5 to +4.5, 5 seeds); the baseline did not train (its check: 47.7)")
+    row = beside.claim_row("08_ali_reconstruction", "a claim", "the paper", d, unit="points")
+    assert row["this_run"] == beside.run_text(d, "points") and row["decision"] == "agrees"
+
+
+def test_decision_text_adds_a_status_that_says_more():
+    plain = evidence.Decision(evidence.Kind.AGREES, "measured", "")
+    more = evidence.Decision(evidence.Kind.UNDECIDED, "too few seeds", "")
+    assert beside.decision_text(plain) == "agrees"
+    assert beside.decision_text(more) == "not measurable (too few seeds)"

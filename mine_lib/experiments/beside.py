@@ -8,7 +8,39 @@ from __future__ import annotations
 
 import pandas as pd
 
+from . import evidence
 from .evidence import Kind, reread
+
+PLAIN_STATUSES = ("measured", "within tolerance", "outside tolerance", "not tested in this run")
+
+
+def plural(n: int, word: str) -> str:
+    """"1 seed", "3 seeds"."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def decision_text(d: evidence.Decision) -> str:
+    """A decision's kind, with its status in brackets where the status says more than the kind."""
+    return d.kind if d.status in PLAIN_STATUSES else f"{d.kind} ({d.status})"
+
+
+def run_text(d: evidence.Decision, unit: str = "", ungated: evidence.Decision | None = None) -> str:
+    """This run's cell of the scorecard: the difference with its interval, unit and seeds;
+    where the baseline failed its check, the check's number too (``ungated``: the difference
+    itself, shown before the check)."""
+    u = f" {unit}" if unit else ""
+    if d.status == "baseline did not train":
+        check = f"the baseline did not train (its check: {d.estimate:.3g})"
+        return check if ungated is None else f"{run_text(ungated, unit)}; {check}"
+    if d.ci is None:
+        return f"{d.estimate:+.3g}{u} ({d.status})"
+    return f"{d.estimate:+.3g}{u} (CI {d.ci[0]:+.3g} to {d.ci[1]:+.3g}, {d.n} seeds)"
+
+
+def claim_row(chapter: str, claim: str, paper: str, decision: evidence.Decision,
+              ungated: evidence.Decision | None = None, unit: str = "") -> dict:
+    """A scorecard row of an application chapter: ``evidence.claim`` with ``run_text``."""
+    return evidence.claim(chapter, claim, paper, decision, run_text(decision, unit, ungated))
 
 
 def recorded_claims(recording: dict | None) -> dict[str, dict]:

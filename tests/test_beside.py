@@ -41,9 +41,10 @@ def test_record_summary_counts_the_decisions_of_record():
                  "results": {"results": {"claims": [old]}}}
     text = beside.record_summary(build, recording)
     assert text == ("Of this chapter's 2 claims, taking the recorded long run where this build "
-                    "cannot decide: 1 agree, 1 hold only with a smaller effect; 1 of these "
-                    "decisions come from the recorded long run (commit 1234567, 2026-12-07).")
-    assert "stay undecided" in beside.record_summary(build, None)
+                    "cannot decide: 1 agrees, 1 holds only with a smaller effect; 1 of these "
+                    "decisions comes from the recorded long run (commit 1234567, 2026-12-07).")
+    assert "1 stays undecided" in beside.record_summary(build, None)
+    assert "2 stay undecided" in beside.record_summary([build[1], dict(build[1], claim="c")], None)
     table = beside.claims_beside(build, recording)
     assert list(table["decision of record"]) == ["agrees", "smaller effect (recorded)"]
     assert list(beside.claims_beside(build, recording, current=False)[

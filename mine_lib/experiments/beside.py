@@ -105,15 +105,21 @@ def record_summary(claims: list[dict], recording: dict | None) -> str:
     smaller effect, are contradicted or stay undecided, and how many of those decisions come
     from the recording (``recording`` must be current, or None)."""
     records = [of_record(row, recording) for row in claims]
-    words = [("agrees", "agree"), ("smaller effect", "hold only with a smaller effect"),
-             ("disagrees", "are contradicted"), ("not measurable", "stay undecided"),
-             ("inconclusive", "are inconclusive"), ("not tested", "were not tested")]
-    parts = [f"{n} {w}" for k, w in words if (n := sum(r["decision"] == k for r in records))]
+    words = [("agrees", "agrees", "agree"),
+             ("smaller effect", "holds only with a smaller effect",
+              "hold only with a smaller effect"),
+             ("disagrees", "is contradicted", "are contradicted"),
+             ("not measurable", "stays undecided", "stay undecided"),
+             ("inconclusive", "is inconclusive", "are inconclusive"),
+             ("not tested", "was not tested", "were not tested")]
+    parts = [f"{n} {one if n == 1 else many}" for k, one, many in words
+             if (n := sum(r["decision"] == k for r in records))]
     recorded = sum(r["from"] != "this build" for r in records)
     text = (f"Of this chapter's {len(records)} claims, taking the recorded long run where this "
             f"build cannot decide: {', '.join(parts)}")
     if recorded:
-        text += f"; {recorded} of these decisions come from the {records_from(records)}"
+        text += (f"; {recorded} of these decisions "
+                 f"{'comes' if recorded == 1 else 'come'} from the {records_from(records)}")
     return text + "."
 
 

@@ -53,6 +53,21 @@ def _plain(value):
     return value
 
 
+def glue_all(prefix: str, values: dict) -> None:
+    """Glue each value under ``prefix-key``, hidden (the page places it). Numpy scalars are
+    glued as Python numbers, so that a page's format spec (``{glue:text}`name:.2f```) applies;
+    a DataFrame as a table without its index."""
+    import pandas as pd
+    from myst_nb import glue
+
+    for key, value in values.items():
+        if isinstance(value, np.generic):
+            value = value.item()
+        elif isinstance(value, pd.DataFrame):
+            value = value.style.hide(axis="index")
+        glue(f"{prefix}-{key}", value, display=False)
+
+
 def process_start() -> float | None:
     """When this process (the notebook's kernel) started, as time.time(); None if unknown."""
     try:

@@ -1,0 +1,90 @@
+"""Chapter 08's report functions on hand-made scores: seeds are the replicates, the baseline
+gate and the paper's effect decide the claims, the ablation's reading follows its tests."""
+
+import numpy as np
+import pytest
+
+from mine_lib.experiments import ali_report as report
+
+SEEDS = [0, 1, 2, 3, 4, 5]
+
+
+def make_scores(models, agree, err=None, seeds=SEEDS, mean_code=0.6):
+    """One score dict per model and seed; ``agree[model]`` is the class agreement (0-1),
+    ``err[model]`` the reconstruction error; each seed wobbles a little, the same for all models.
+    Per-image arrays: the report averages them per seed."""
+    err = err or {}
+    rows = []
+    for m in models:
+        for i, seed in enumerate(seeds):
+            w = 0.002 * (i % 3 - 1)
+            rows.append(dict(model=m, seed=seed, err=np.full(4, err.get(m, 30.0) + 10 * w),
+                             agree=np.full(4, agree[m] + w), label_acc=0.5, msssim=0.4 + w,
+                             agree_mean_code=mean_code + w, mi=1.0 + w, bound=2.0, z_var=0.5, grad_ratio=0.2,
+                             clip_share=0.0, seconds=1.0))
+    return rows
+
+
+def test_variants_follow_the_profiles_ablation():
+    all_, abl, clipped, low = report.variants(1.0, 0.1, ("clipped",))
+    assert list(all_) == ["ALI", "ALICE (l2)", "ALI+MINE", "ALI+MINE, clipped"] and list(abl) == [clipped]
+    assert all_[clipped] == dict(model="ali+mine", beta=1.0, clip=True)
+    assert low == "ALI+MINE, β = 0.1"
+    assert list(report.variants(1.0, 0.1, ())[1]) == []
+
+
+def test_per_seed_averages_images_within_a_seed():
+    scores = make_scores(["ALI"], {"ALI": 0.5})
+    values = report.per_seed(scores, "ALI", "agree", SEEDS)
+    assert values.shape == (6,) and values[0] == pytest.approx(0.498)
+    s = report.summary(scores, "ALI", SEEDS)
+    assert s["acc"] == pytest.approx(50.0) and s["acc_mean_code"] == pytest.approx(60.0)
+
+
+def test_comparisons_are_gated_on_alis_training():
+    models = ["ALI", "ALICE (l2)", "ALI+MINE"]
+    good = make_scores(models, {"ALI": 0.5, "ALICE (l2)": 0.6, "ALI+MINE": 0.58})
+    base_ok, _ = report.baseline_check(good, SEEDS, 0.3)
+    effect, raw, decided, alice, overall, glue = report.comparisons(good, SEEDS, base_ok)
+    # 8 points in the paper's direction, far below its 50: measured, and smaller
+    assert decided["agree"].kind == "smaller effect" and decided["agree"].estimate == pytest.approx(8.0)
+    assert overall.startswith("ALI+MINE improves on ALI, as the paper reports, in")
+    bad = make_scores(models, {"ALI": 0.5, "ALICE (l2)": 0.6, "ALI+MINE": 0.58}, mean_code=0.1)
+    base_bad, _ = report.baseline_check(bad, SEEDS, 0.3)
+    effect, raw, decided, alice, overall, glue = report.comparisons(bad, SEEDS, base_bad)
+    assert decided["agree"].status == "baseline did not train"
+    assert glue["dec-agree"] == "inconclusive: the baseline did not train."
+    assert overall.startswith("No measure can be decided")
+    assert raw["agree"].measured and raw["agree"].estimate > 0
+
+
+def test_claim_rows_name_the_effect_tested():
+    models = ["ALI", "ALICE (l2)", "ALI+MINE"]
+    scores = make_scores(models, {"ALI": 0.5, "ALICE (l2)": 0.6, "ALI+MINE": 0.58})
+    base_ok, _ = report.baseline_check(scores, SEEDS, 0.3)
+    effect, raw, decided, alice, _, _ = report.comparisons(scores, SEEDS, base_ok)
+    rows = report.claim_rows("08", effect, raw, decided, alice)
+    assert [r["claim"] for r in rows][1] == "ALI+MINE has a higher reconstruction accuracy than ALI"
+    # accuracy means the same here and in the paper: at most the paper's own difference
+    assert effect["agree"] <= abs(report.PAPER["ALI+MINE"]["mnist_acc"] - report.PAPER["ALI"]["mnist_acc"]) + 1e-9
+
+
+def test_ablation_reading_follows_its_tests():
+    models = ["ALI", "ALICE (l2)", "ALI+MINE", "ALI+MINE, clipped", "ALI+MINE, β = 0.1"]
+    all_, abl, clipped, low = report.variants(1.0, 0.1, ("clipped", "smaller beta"))
+    scores = make_scores(models, {"ALI": 0.6, "ALICE (l2)": 0.6, "ALI+MINE": 0.4, clipped: 0.55, low: 0.58})
+    ours = {m: report.summary(scores, m, SEEDS) for m in models}
+    base_ok, _ = report.baseline_check(scores, SEEDS, 0.3)
+    _, raw, _, _, _, _ = report.comparisons(scores, SEEDS, base_ok)
+    decided, reading, glue, table = report.ablation(scores, SEEDS, all_, abl, (clipped, low), ours, raw["agree"],
+                                                    base_ok, 1.0, None)
+    assert reading.startswith("ALI+MINE trails ALI measurably; weakening the MI term measurably improves")
+    assert glue["clipping"].startswith("so the paper's clipping never acted")
+    assert list(table.index) == ["ALI", "ALI+MINE", clipped, low]
+    none = report.ablation_reading({}, {}, raw["agree"], base_ok, 1.0, "an earlier reading")
+    assert none.endswith("the recorded long run (below) reads: an earlier reading")
+
+
+def test_long_sizes_and_glue_keys():
+    assert report.long_sizes(None) == "not recorded yet"
+    assert report.glue_key("ALICE (l2)") == "alice-l2" and report.glue_key("ALI+MINE") == "ali-mine"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import os
 import platform
 import time
@@ -53,10 +54,10 @@ def _plain(value):
     return value
 
 
-def glue_all(prefix: str, values: dict) -> None:
-    """Glue each value under ``prefix-key``, hidden (the page places it). Numpy scalars are
-    glued as Python numbers, so that a page's format spec (``{glue:text}`name:.2f```) applies;
-    a DataFrame as a table without its index."""
+def glue_all(prefix: str, values: dict, sep: str = "-") -> None:
+    """Glue each value under ``prefix + sep + key``, hidden (the page places it). Numpy scalars
+    are glued as Python numbers, so that a page's format spec (``{glue:text}`name:.2f```)
+    applies; a DataFrame as a table without its index."""
     import pandas as pd
     from myst_nb import glue
 
@@ -65,7 +66,14 @@ def glue_all(prefix: str, values: dict) -> None:
             value = value.item()
         elif isinstance(value, pd.DataFrame):
             value = value.style.hide(axis="index")
-        glue(f"{prefix}-{key}", value, display=False)
+        glue(f"{prefix}{sep}{key}", value, display=False)
+
+
+def json_rows(table) -> list[dict]:
+    """A DataFrame's rows for a results file: NaN and infinity (e.g. "never within
+    tolerance") become null, which JSON can hold."""
+    return [{k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in row.items()}
+            for row in table.to_dict(orient="records")]
 
 
 def process_start() -> float | None:

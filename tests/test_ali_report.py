@@ -88,3 +88,18 @@ def test_ablation_reading_follows_its_tests():
 def test_long_sizes_and_glue_keys():
     assert report.long_sizes(None) == "not recorded yet"
     assert report.glue_key("ALICE (l2)") == "alice-l2" and report.glue_key("ALI+MINE") == "ali-mine"
+
+
+def test_ablation_without_its_variants_reads_the_recording():
+    # the standard profile trains no ablation variant: every pair is "not tested"
+    models = ["ALI", "ALICE (l2)", "ALI+MINE"]
+    all_, abl, clipped, low = report.variants(1.0, 0.1, ())
+    scores = make_scores(models, {"ALI": 0.6, "ALICE (l2)": 0.6, "ALI+MINE": 0.5})
+    ours = {m: report.summary(scores, m, SEEDS) for m in models}
+    base_ok, _ = report.baseline_check(scores, SEEDS, 0.3)
+    _, raw, _, _, _, _ = report.comparisons(scores, SEEDS, base_ok)
+    decided, reading, glue, table = report.ablation(scores, SEEDS, all_, abl, (clipped, low), ours, raw["agree"],
+                                                    base_ok, 1.0, None)
+    assert all(d.kind == "not tested" for d in decided.values())
+    assert reading.endswith("no recorded run has it yet.") and glue["ablation-list"] == "none"
+    assert list(table.index) == ["ALI", "ALI+MINE"]

@@ -126,3 +126,18 @@ def test_glue_all_prefixes_and_plain_numbers(monkeypatch):
     results.glue_all("g4", {"x": np.float64(0.25), "n": np.int64(3), "t": pd.DataFrame({"a": [1]})})
     assert type(seen["g4-x"]) is float and type(seen["g4-n"]) is int
     assert all(seen["g4-t"].hide_index_)   # a table without its index
+    results.glue_all("", {"n-kl": 5})
+    results.glue_all("sl", {"tol": 0.1}, sep="_")
+    assert seen["n-kl"] == 5 and seen["sl_tol"] == 0.1
+
+
+def test_edge_rhos_get_their_own_decision_and_claim_text():
+    rhos = [-0.99, -0.5, 0.0, 0.5, 0.99]
+    sweep = fake_sweep(rhos=rhos, offset={"mine": lambda d, r: -0.3 if abs(r) > 0.9 else 0.0})
+    glue, decided, facts = report.sweep_findings(sweep, summarize(sweep), rhos, ["mine", "mine-f", "ksg"], 0.1,
+                                                 {1: 200, 10: 100})
+    assert facts["edge"] == [-0.99, 0.99] and decided["crit_edge"].kind == "disagrees"
+    assert decided["crit"]["mine"].kind == "agrees"
+    rows = report.claims_table(sweep, summarize(sweep), decided, facts)
+    assert rows[2][3].startswith("ρ = -0.99: ") and "(truth 1.959)" in rows[2][3]
+    assert glue["hi-rho"] == -0.99

@@ -55,9 +55,10 @@ def _plain(value):
 
 
 def glue_all(prefix: str, values: dict, sep: str = "-") -> None:
-    """Glue each value under ``prefix + sep + key``, hidden (the page places it). Numpy scalars
-    are glued as Python numbers, so that a page's format spec (``{glue:text}`name:.2f```)
-    applies; a DataFrame as a table without its index."""
+    """Glue each value under ``prefix + sep + key`` (under ``key`` alone when the prefix is
+    empty), hidden (the page places it). Numpy scalars are glued as Python numbers, so that a
+    page's format spec (``{glue:text}`name:.2f```) applies; a DataFrame as a table without
+    its index."""
     import pandas as pd
     from myst_nb import glue
 
@@ -66,7 +67,7 @@ def glue_all(prefix: str, values: dict, sep: str = "-") -> None:
             value = value.item()
         elif isinstance(value, pd.DataFrame):
             value = value.style.hide(axis="index")
-        glue(f"{prefix}{sep}{key}", value, display=False)
+        glue(f"{prefix}{sep}{key}" if prefix else key, value, display=False)
 
 
 def json_rows(table) -> list[dict]:

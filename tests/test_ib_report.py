@@ -5,7 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mine_lib.experiments import ib, ib_report as report
+from mine_lib.experiments import ib
+from mine_lib.experiments import ib_report as report
 
 MODELS = ib.paper_models(ib.IBConfig(hidden=(8,), code_dim=4, critic_hidden=(8,)))
 CONTROLS = ib.beta0_controls(MODELS)

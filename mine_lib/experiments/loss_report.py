@@ -14,7 +14,19 @@ import math
 import numpy as np
 import pandas as pd
 
-from .loss_study import COLLAPSE, accuracy_text, decision_word, interval_text, smoothness_text
+from . import evidence
+from .loss_study import (
+    COLLAPSE,
+    REPORT_CLAIMS,
+    accuracy_text,
+    claim_summary,
+    decision_word,
+    interval_text,
+    max_gap,
+    report_claim,
+    seed_tracks_truth,
+    smoothness_text,
+)
 
 
 def settings_glue(cfg, a_star: float) -> dict:
@@ -115,3 +127,94 @@ def verdict_glue(verdicts: pd.DataFrame, table: pd.DataFrame, cfg) -> dict:
         out[f"v_{loss}"] = verdict_line(v, loss)
         out[f"use_{loss}"] = "yes" if v.loc[loss, "usable"] else "no"
     return out
+
+
+def own_values(runs: pd.DataFrame) -> pd.DataFrame:
+    """The runs that did not diverge, with each formula's own value against DV on the same
+    critic and pairs (``own_gap``) and against the truth (``own_error``)."""
+    ok = runs[~runs["diverged"]].copy()
+    ok["own_gap"] = ok["own"] - ok["dv_fresh"]
+    ok["own_error"] = ok["own"] - ok["true_mi"]
+    return ok
+
+
+def formula_checks(ok: pd.DataFrame, runs: pd.DataFrame, twins) -> dict:
+    """What the report's formulas do as written: softplus's own value and offset, MINE-f's and
+    DV's offsets, how often lse's own value exceeds the truth and how far it collapses, the
+    regularised loss's offset and gap, and the largest gap between each pair of twin losses."""
+    def of(name):
+        return ok[ok["loss"] == name]
+
+    sp, lse, reg = of("softplus"), of("lse"), of("regularised")
+    eam_vs_mine, noise_vs_dv, lsec_vs_dv = (max_gap(runs, a, b) for a, b in twins)
+    return dict(sp_gap=float(sp["own_gap"].mean()), sp_offset=float(sp["offset"].mean()),
+                nwj_offset=float(of("mine-f")["offset"].mean()), lse_above=int((lse["own"] > lse["true_mi"]).sum()),
+                lse_runs=len(lse), lse_final=float(lse["val_last"].median()), lse_offset=float(lse["offset"].median()),
+                reg_offset=float(reg["offset"].mean()), reg_gap=float(reg["own_gap"].mean()),
+                dv_offset=float(of("dv")["offset"].mean()), noise_gap=float(of("noise")["own_gap"].abs().max()),
+                eam_vs_mine=eam_vs_mine, noise_vs_dv=noise_vs_dv, lsec_vs_dv=lsec_vs_dv,
+                lse_collapsed=int((lse["val_best"] - lse["val_last"] > COLLAPSE).sum()))
+
+
+def formula_takes(c: dict, sp: pd.DataFrame, a_star: float, tol: float):
+    """The sentences on the regularised and softplus formulas, and the two checks of the
+    softplus derivation (its offset at log A*, its own value A* below DV) over seeds.
+    ``c`` is ``formula_checks``. Returns (offset decision, gap decision, glue)."""
+    faded = abs(c["reg_gap"]) < 0.05
+    offset_d = seed_tracks_truth(sp, "offset", math.log(a_star), tol, what="The softplus critics' offset")
+    gap_d = seed_tracks_truth(sp, "own_gap", -a_star, tol, what="The softplus formula minus DV")
+    glue = {
+        "reg_phrase": ("the penalty has faded: the formula's own value sits" if faded else
+                       "the penalty still matters: the formula's own value sits"),
+        "reg_take": (f"pushed the critic's mean offset to {c['reg_offset']:.1f} (DV's: {c['dv_offset']:.1f}) and the "
+                     f"penalty has faded (own value {c['reg_gap']:+.3f} nats from DV)"
+                     if faded and c["reg_offset"] < c["dv_offset"] else
+                     f"left the critic's mean offset at {c['reg_offset']:.1f} (DV's: {c['dv_offset']:.1f}), and the "
+                     f"penalty {'has faded' if faded else 'still matters'} (own value {c['reg_gap']:+.3f} nats from DV)"),
+        "sp_offset_d": offset_d.sentence, "sp_gap_d": gap_d.sentence,
+        "sp_take": ("its critics' offset sits at log A*, as the derivation says" if offset_d.kind == "agrees" else
+                    "its critics' offset is not at log A* in this run (the derivation is about the optimum, which a "
+                    "finite run may not reach)" if offset_d.kind == "disagrees" else
+                    "whether its critics' offset sits at log A* this run cannot tell"),
+        "lse_claim": (f"its own value exceeded the true MI in {c['lse_above']} of {c['lse_runs']} runs"
+                      if c["lse_above"] else
+                      f"its own value stayed below the true MI in all {c['lse_runs']} runs here, although the "
+                      f"derivation shows it can exceed it")}
+    return offset_d, gap_d, glue
+
+
+def report_claims(chapter: str, verdicts: pd.DataFrame, cfg, c: dict, offset_d, gap_d, a_star: float):
+    """The seed report's claim for each loss (its aspect against DV, with what else the run
+    shows), and the book's two checks of the softplus derivation. ``c`` is
+    ``formula_checks``. Returns (scorecard rows, the claim sentences by loss)."""
+    base = verdicts.loc["dv"]
+    line = {loss: verdict_line(verdicts, loss) for loss in cfg.losses}
+    decisions = {loss: report_claim(verdicts.loc[loss], base, aspect) for loss, (_, aspect) in REPORT_CLAIMS.items()}
+
+    def smooth(loss):
+        return bare(smoothness_text(verdicts.loc[loss]))
+
+    same_gradient = c["noise_vs_dv"] == 0.0
+    checks = {
+        "eam": (f"{smooth('eam')}; {bare(report_claim(verdicts.loc['eam'], base, 'stability').sentence)}; "
+                f"accuracy: {line['eam']}; estimates within {c['eam_vs_mine']:.3f} nats of MINE's"),
+        "softplus": (f"{bare(decisions['softplus'].sentence)}; {smooth('softplus')}; accuracy: {line['softplus']}; "
+                     f"its own value is {abs(c['sp_gap']):.2f} nats below DV"),
+        "clipped": f"{bare(decisions['clipped'].sentence)}; {smooth('clipped')}; accuracy: {line['clipped']}",
+        "lse": (f"{line['lse']}; {c['lse_collapsed']}/{c['lse_runs']} runs collapsed (median last "
+                f"estimate {c['lse_final']:.0f} nats); corrected: {line['lse-corrected']}"),
+        "regularised": line["regularised"],
+        "noise": (f"same gradient as DV (by construction); estimates within {c['noise_vs_dv']:.4f} nats of DV's"
+                  if same_gradient else line["noise"]),
+    }
+    if same_gradient:
+        decisions["noise"] = evidence.Decision("disagrees", "same gradient as the baseline",
+                                               f"noise: {checks['noise']}.", 0.0, n=len(cfg.seeds))
+    rows = [evidence.claim(chapter, f"{loss}: {words}", "the report's text (no number)", decisions[loss],
+                           claim_summary(verdicts.loc[loss], base, aspect), seeds=len(cfg.seeds),
+                           source="the seed report") for loss, (words, aspect) in REPORT_CLAIMS.items()]
+    rows += [evidence.claim(chapter, text, f"{value:.3f} nats (derived in this chapter)", d,
+                            source="the book's own checks")
+             for text, value, d in (("softplus: the critics' offset sits at log A*", math.log(a_star), offset_d),
+                                    ("softplus: its own value sits A* nats below DV", -a_star, gap_d))]
+    return rows, {f"claim_{loss}": f"{decisions[loss].kind}: {text}" for loss, text in checks.items()}

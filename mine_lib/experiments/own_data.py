@@ -8,7 +8,11 @@ the library never imports this one.
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
+import subprocess
+import sys
+import time
 from collections.abc import Sequence
 
 import numpy as np
@@ -114,3 +118,15 @@ def plugin_sentence(plugin: float, estimate: float, truth: float) -> str:
                                             if closer else "no closer, even with its model holding."))
 
 
+
+
+def run_cli(x_path: str, z_path: str, *args) -> tuple[dict, float, str]:
+    """Run ``python -m mine_lib estimate X Z --json ARGS`` as a user would, in a new process.
+    Returns its JSON, the wall seconds (start of Python included) and what a terminal shows:
+    the command, with the files' short names, and its output."""
+    command = [sys.executable, "-m", "mine_lib", "estimate", x_path, z_path, "--json", *map(str, args)]
+    start = time.perf_counter()
+    out = subprocess.run(command, capture_output=True, text=True, check=True)
+    seconds = time.perf_counter() - start
+    shown = "$ python -m mine_lib estimate x.csv z.csv --json " + " ".join(map(str, args)) + "\n" + out.stdout.strip()
+    return json.loads(out.stdout), seconds, shown

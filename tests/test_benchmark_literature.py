@@ -212,3 +212,18 @@ def test_chapter_11_reads_chapter_10s_decisions(tmp_path, monkeypatch):
     monkeypatch.setattr(record, "current_recordings", lambda chapters: {})
     of_record = benchmark.saved_claims_of_record("10_estimators_benchmark", tmp_path)
     assert [r["record"]["decision"] for r in of_record] == [r["decision"] for r in rows]
+
+
+def test_the_variance_law_is_the_effect_to_detect():
+    assert benchmark.law_slope([2.0, 3.0, 4.0, 5.0, 6.0]) == pytest.approx(1.04, abs=0.01)
+    assert math.isnan(benchmark.law_slope([2.0]))
+    # a spread that hardly grows, measured on many seeds: growth at the law's rate ruled out
+    rng = np.random.default_rng(1)
+    slow = {lv: lv + 0.1 * np.exp(0.1 * lv) * rng.standard_normal(40) for lv in (2.0, 3.0, 4.0, 5.0, 6.0)}
+    d = benchmark.spread_growth(slow, label="MINE", law=True)
+    assert d.kind == evidence.Kind.SMALLER and d.ci[1] < benchmark.law_slope(slow)
+    assert "more slowly than the variance law" in d.sentence and "the variance law's growth is" in d.sentence
+    assert benchmark.spread_growth(slow, label="MINE").kind != evidence.Kind.SMALLER  # no law, no size
+    # a spread that grows as the law says: agrees
+    fast = {lv: lv + 0.05 * np.sqrt(np.expm1(lv)) * rng.standard_normal(40) for lv in (2.0, 3.0, 4.0, 5.0, 6.0)}
+    assert benchmark.spread_growth(fast, label="NWJ", law=True).kind == evidence.Kind.AGREES

@@ -474,14 +474,25 @@ def levels_text(levels: list[float]) -> str:
     return ", ".join(f"{lv:g}" for lv in levels) + " nats" if levels else "no level"
 
 
+def law_slope(levels: Iterable[float]) -> float:
+    """Song and Ermon's variance law, Var >= (e^I - 1) / N, as a growth of the log variance per
+    nat over ``levels``: the least-squares slope of log(e^I - 1) (about 1 from 2 nats up)."""
+    x = np.asarray(sorted(levels), float)
+    if x.size < 2:
+        return math.nan
+    return float(np.polyfit(x, np.log(np.expm1(x)), 1)[0])
+
+
 def spread_growth(values_by_level: dict[float, Iterable[float]], *, label: str,
-                  min_seeds: int = 3, level: float = 0.95) -> evidence.Decision:
+                  min_seeds: int = 3, level: float = 0.95, law: bool = False) -> evidence.Decision:
     """Does ``label``'s spread over seeds grow with the MI? The slope of log(variance over
     seeds) against the level, by weighted least squares on the unbiased log variances, with
     a normal-theory interval (exact under normal seed noise). A bootstrap over seeds would
     have only ten distinct resamples of three seeds, and a quarter of them with no spread;
     the chi-square law of a variance gives a usable interval from three. Growth measured
-    (the interval above zero) agrees with the claim; decline measured disagrees."""
+    (the interval above zero) agrees with the claim; decline measured disagrees. With ``law``,
+    the growth the variance law predicts (``law_slope``) is the effect to detect: an interval
+    wholly below it reads "smaller effect" (the spread grows, if at all, slower than the law)."""
     values = {float(k): np.asarray(list(v), float) for k, v in values_by_level.items()}
     levels = sorted(values)
     what = f"The spread of {label} over seeds against the MI"
@@ -499,17 +510,21 @@ def spread_growth(values_by_level: dict[float, Iterable[float]], *, label: str,
     slope = float(np.sum(w * (x - xm) * y) / sxx)
     half = float(stats.norm.ppf(0.5 + level / 2)) / math.sqrt(sxx)
     n = min(v.size for v in values.values())
+    effect = law_slope(levels) if law else None
     d = evidence.from_interval(slope, (slope - half, slope + half), n=n, how="normal theory",
-                               expected="a>b", higher_is_better=None, level=level)
+                               expected="a>b", higher_is_better=None, level=level,
+                               smallest_effect=effect)
     sd = {lv: float(np.std(v, ddof=1)) for lv, v in values.items()}
     f = evidence.fmt_num
-    trend = {evidence.Kind.AGREES: "grew", evidence.Kind.DISAGREES: "shrank"}.get(
+    trend = {evidence.Kind.AGREES: "grew", evidence.Kind.DISAGREES: "shrank",
+             evidence.Kind.SMALLER: "grew, if at all, more slowly than the variance law"}.get(
         d.kind, "was not shown to change")
     sentence = (f"From {levels[0]:g} to {levels[-1]:g} nats the spread of {label} over {n} "
                 f"seeds {trend}: sd {f(sd[levels[0]])} to {f(sd[levels[-1]])} nats; the log "
                 f"variance changes by {f(slope)} a nat ({_pct(level)} CI "
                 f"{f(slope - half)} to {f(slope + half)}, normal theory over "
-                f"{len(levels)} levels).")
+                f"{len(levels)} levels)"
+                + (f"; the variance law's growth is {f(effect)} a nat." if effect is not None else "."))
     return dataclasses.replace(d, sentence=sentence)
 
 
@@ -620,7 +635,8 @@ def literature_checks(runs: pd.DataFrame, stair: pd.DataFrame, *, n: int,
     for label in ("MINE", "NWJ"):
         checks.append(Check(SPREAD_CLAIM.format(label), "Song & Ermon 2020",
                             f"staircase at {levels_text(tracks[label])} ({where})",
-                            spread_growth(_seed_values(stair, label, tracks[label]), label=label)))
+                            spread_growth(_seed_values(stair, label, tracks[label]), label=label,
+                                          law=True)))
     for label in ("MINE", "NWJ"):
         both = [lv for lv in tracks[label] if lv in tracks["SMILE"]]
         d = spread_smaller(_seed_values(stair, "SMILE", both), _seed_values(stair, label, both),

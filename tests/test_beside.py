@@ -51,6 +51,20 @@ def test_record_summary_counts_the_decisions_of_record():
         "decision of record"]) == ["agrees", "not measurable"]
 
 
+
+def test_recorded_sentence_names_the_recording_only_where_this_build_cannot_decide():
+    undecided = dict(rows(0.0)[0], decision="not measurable")
+    recording = {"profile": "long", "commit": "abcdef123", "date": "2026-12-07T10:00",
+                 "results": {"results": {"claims": rows(0.0)}}}
+    text = beside.recorded_sentence(undecided, recording)
+    assert text.startswith("The recorded long run (commit abcdef1, 2026-12-07) decides it: ")
+    assert text.endswith(rows(0.0)[0]["sentence"])
+    assert beside.recorded_sentence(rows(0.0)[0], recording) == ""
+    assert beside.recorded_sentence(undecided, None) == \
+        "No current recorded long run decides it either."
+    still_open = {**recording, "results": {"results": {"claims": [undecided]}}}
+    assert beside.recorded_sentence(undecided, still_open).startswith("No current")
+
 # ---------------------------------------------------------------- the application chapters' row text
 
 def test_plural():

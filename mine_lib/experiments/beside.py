@@ -100,6 +100,18 @@ def of_record(row: dict, recording: dict | None) -> dict:
             "from": _provenance(recording)}
 
 
+def recorded_sentence(row: dict, recording: dict | None) -> str:
+    """What a current recording adds to one claim that this build leaves undecided: a
+    sentence naming the run and its reading, or that none decides it. Empty when this build
+    decides (``recording`` must be current, or None)."""
+    if Kind(row["decision"]).decided:
+        return ""
+    record = of_record(row, recording)
+    if record["from"] == "this build":
+        return "No current recorded long run decides it either."
+    return f"The {record['from']} decides it: {record['sentence']}"
+
+
 def record_summary(claims: list[dict], recording: dict | None) -> str:
     """One sentence on a chapter's decisions of record: how many claims agree, hold with a
     smaller effect, are contradicted or stay undecided, and how many of those decisions come

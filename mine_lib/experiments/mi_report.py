@@ -18,9 +18,33 @@ from collections.abc import Sequence
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from ..classic import default_bins
 from .plots import method_colors
 
+VALUE = "value (nats; r has no unit)"
 CLASSICAL = ("ksg", "kde", "histogram")
+
+
+def example_table(r: float, mi_from_r: float, mi_true: float, mi_mc: float, mi_ksg: float,
+                  mi_mine: float, n_ksg: int, n_mine: int):
+    """The worked example's numbers, one row each, as a styled table without index."""
+    table = pd.DataFrame([
+        ("Pearson correlation r", r),
+        ("Gaussian formula -1/2 log(1 - r^2)", mi_from_r),
+        ("numerical integration of h(Z)", mi_true),
+        ("Monte Carlo mean of log p(z|x) - log p(z)", mi_mc),
+        (f"KSG, k = 3 (mean of {n_ksg} samples)", mi_ksg),
+        (f"MINE, held-out split (mean of {n_mine} runs)", mi_mine),
+    ], columns=["quantity", VALUE])
+    return table.style.format({VALUE: "{:.4f}"}).hide(axis="index")
+
+
+def curve_glue(curve: pd.DataFrame) -> dict:
+    """The MI-against-noise curve (columns sigma, exact, ksg, gaussian formula) in numbers."""
+    return {"ksg-err": float((curve["ksg"] - curve["exact"]).abs().max()),
+            "formula-max": float(curve["gaussian formula"].max()),
+            "mi-min": float(curve["exact"].min()), "mi-max": float(curve["exact"].max()),
+            "n": len(curve)}
 
 
 def square_figure(xs, zs, grid, density, curve: pd.DataFrame, mine_mi: Sequence[float], sigma: float,
@@ -46,6 +70,27 @@ def square_figure(xs, zs, grid, density, curve: pd.DataFrame, mine_mi: Sequence[
     ax.set(xscale="log", xlabel="noise σ", ylabel="I(X; Z)  [nats]", title="MI against the noise")
     ax.legend()
     return fig
+
+
+def dimension_glue(pivot: pd.DataFrame, dims: Sequence[int], mi: float, n: int) -> dict:
+    """The dimension sweep's numbers and table, from the mean estimate per dimension (rows)
+    and estimator (columns): each classical estimator at the smallest and the largest
+    dimension, its error there, and the histogram's bins."""
+    err = (pivot - mi).abs()
+    d_lo, d_hi = min(dims), max(dims)
+    glue = {}
+    for name in CLASSICAL:
+        glue.update({f"{name}-lo": float(pivot.loc[d_lo, name]), f"{name}-hi": float(pivot.loc[d_hi, name]),
+                     f"{name}-err-lo": float(err.loc[d_lo, name]), f"{name}-err-hi": float(err.loc[d_hi, name])})
+    table = pivot.copy()
+    table.columns = [f"{c} (mean)" for c in table.columns]
+    glue.update({"ksg-factor": float(err.loc[d_hi, "ksg"] / max(err.loc[d_lo, "ksg"], 1e-12)),
+                 "log-n": math.log(n),
+                 "kde-note": (" (below zero, which no mutual information can be)"
+                              if pivot.loc[d_hi, "kde"] < 0 else ""),
+                 "bins-hi": default_bins(n, 2 * d_hi), "bins-lo": default_bins(n, 2 * d_lo), "lo": d_lo,
+                 "table": table.style.format("{:.3f}")})
+    return glue
 
 
 def dims_figure(summary: pd.DataFrame, dims: Sequence[int], mi: float, n: int):

@@ -13,6 +13,8 @@ the library never imports this one.
 
 from __future__ import annotations
 
+import math
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -21,6 +23,43 @@ from . import theory
 from .plots import method_colors
 
 BOUNDS = ["DV", "f-bound (NWJ)"]
+
+
+def optimal_table(optimal: pd.DataFrame) -> pd.DataFrame:
+    """One row per shift b of the critic log r + b: each bound exact, sampled and its sd."""
+    return pd.DataFrame({
+        "critic": [f"log r {b:+g}" if b else "log r" for b in optimal["shift"]],
+        "DV exact": optimal["dv_exact"], "DV sampled": optimal["dv"], "DV sd": optimal["dv_sd"],
+        "f-bound exact": optimal["nwj_exact"], "f-bound sampled": optimal["nwj"], "f-bound sd": optimal["nwj_sd"],
+    })
+
+
+def optimal_glue(optimal: pd.DataFrame, mi: float) -> dict:
+    """How far the DV bound of log r + b is from the truth (exact and sampled), and the
+    f-bound at b = 1 and b = 0."""
+    row1 = optimal[optimal["shift"] == 1.0].iloc[0]
+    row0 = optimal[optimal["shift"] == 0.0].iloc[0]
+    return {"dv-exact-err": float((optimal["dv_exact"] - mi).abs().max()),
+            "dv-mc-err": float((optimal["dv"] - mi).abs().max()), "dv-sd": float(optimal["dv_sd"].max()),
+            "nwj1-exact": float(row1["nwj_exact"]), "nwj1-mc": float(row1["nwj"]),
+            "nwj0-exact": float(row0["nwj_exact"]), "nwj0-mc": float(row0["nwj"])}
+
+
+def gap_glue(mc_gap: pd.Series, gap: np.ndarray, values: np.ndarray, big: pd.DataFrame, at2: pd.Series) -> dict:
+    """DV minus the f-bound, sampled (``mc_gap``) and exact on the grid (``gap``, with the
+    grid's bounds in ``values[..., 0]`` and ``values[..., 1]``); the sampled DV bound
+    against its exact value at the large scales (``big``) and at a = 2 (``at2``)."""
+    return {"mc-gap-min": float(mc_gap.min()), "mc-gap-frac": float((mc_gap >= 0).mean() * 100),
+            "mc-count": int(len(mc_gap)), "grid-gap-min": float(gap.min()), "grid-points": int(gap.size),
+            "grid-dv-max": float(values[..., 0].max()), "grid-nwj-max": float(values[..., 1].max()),
+            "big-scale": float(big["scale"].min()), "big-above": int((big["dv"] > big["dv_exact"]).sum()),
+            "big-count": int(len(big)), "a2-dv-mc": float(at2["dv"]), "a2-dv-exact": float(at2["dv_exact"]),
+            "a2-dv-sd": float(at2["dv_sd"])}
+
+
+def in_repeats(sentence: str) -> str:
+    """A decision's sentence with its seeds called repeats (draws of one distribution)."""
+    return sentence.replace(" seeds)", " repeats)").replace(" seed)", " repeat)")
 
 
 def bound_panel(ax, fine, exact: np.ndarray, summary: pd.DataFrame, column: str, colors: dict) -> None:
@@ -68,6 +107,31 @@ def gap_figure(grid_a, grid_b, gap: np.ndarray, dim: int, rho: float):
     ax.set(xlabel="scale a", ylabel="shift b", title="DV minus f-bound for T = a log r + b", ylim=(-3, 3))
     ax.legend(fontsize="small", loc="lower left")
     return fig
+
+
+def spread_glue(spread: pd.DataFrame) -> dict:
+    """The spread of both bounds at the optimal critic at the smallest and the largest MI
+    (rows of ``spread``), and the f-bound's sd against that of its marginal term alone."""
+    term_ratio = float(spread["nwj_sd"].iloc[-1] / spread["marginal_term_sd"].iloc[-1])
+    return {"lo-mi": float(spread["mi"].iloc[0]), "hi-mi": float(spread["mi"].iloc[-1]),
+            "nwj-lo": float(spread["nwj_sd"].iloc[0]), "nwj-hi": float(spread["nwj_sd"].iloc[-1]),
+            "dv-lo": float(spread["dv_sd"].iloc[0]), "dv-hi": float(spread["dv_sd"].iloc[-1]),
+            "nwj-factor": float(spread["nwj_sd"].iloc[-1] / spread["nwj_sd"].iloc[0]),
+            "term-ratio": term_ratio, "term-verdict": (
+                "above that of the marginal term alone: the joint term adds its own variance"
+                if term_ratio >= 1 else
+                "below that of the marginal term alone; a likely reason, not tested here: the variance of "
+                "a mean of r is carried by rare, large values that few of the repeats contain, so the "
+                "typical estimate is closer than the variance suggests and the rare one much further off")}
+
+
+def looseness_glue(dim: int, rho: float, mi: float) -> dict:
+    """Exact looseness of the DV bound of a log r (a = 0.9 to 2) and of the f-bound of
+    log r + b (b = -2 and 3)."""
+    glue = {f"dv-loose-{key}": mi - theory.shifted_critic_bounds(dim, rho, a, 0.0)[0]
+            for a, key in [(0.9, "09"), (1.1, "11"), (1.5, "15"), (2.0, "20")]}
+    glue.update({f"f-loose-{key}": math.exp(b - 1) - b for b, key in [(-2.0, "m2"), (3.0, "3")]})
+    return glue
 
 
 def spread_figure(spread: pd.DataFrame, n: int):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
@@ -290,3 +291,76 @@ def recording_text(rec: dict | None, toy: dict, datasets: dict) -> str:
             + ("with this chapter's toy settings. " if same else "with other toy settings than this chapter's (rerun it). ")
             + checks + f" Stacked data: {r['stacked']['baseline_trained']['sentence']} "
             f"{r['stacked']['critic_mi_decision']['sentence']}")
+
+
+def norms_figure(history: dict, title: str) -> plt.Figure:
+    """A GAN+MINE run's gradient norms per step (adversarial, MI before and after clipping),
+    as running means over about a hundredth of the run."""
+    fig, ax = plt.subplots(figsize=(7, 3.4))
+    window = max(1, len(history["step"]) // 100)
+    for key, label, style in (("adv_norm", "adversarial", dict(lw=4, alpha=0.4)),
+                              ("mi_norm", "MI, before clipping", dict(lw=1.2)),
+                              ("mi_norm_clipped", "MI, after clipping", dict(lw=1.2, ls="--"))):
+        ax.plot(history["step"], pd.Series(history[key]).rolling(window, min_periods=1).mean(),
+                label=label, **style)
+    ax.set_yscale("log")
+    ax.set_xlabel("training step")
+    ax.set_ylabel("gradient norm")
+    ax.legend()
+    ax.set_title(title)
+    return fig
+
+
+def snapshots_figure(data, jobs, runs, steps, seed: int, models, colors: dict) -> plt.Figure:
+    """One dataset's samples of the GAN (top row) and GAN+MINE (bottom) of one seed at each
+    snapshot step, over the mixture's centres; ``models`` names the two rows."""
+    fig, axes = plt.subplots(2, len(steps), figsize=(3.1 * len(steps), 6.2), sharex=True,
+                             sharey=True)
+    for (d, cfg), run in zip(jobs, runs):
+        if d.name == data.name and cfg.seed == seed:
+            row = int(cfg.beta > 0)
+            for ax, step in zip(axes[row], steps):
+                x = run.snapshots[step][:2000]
+                ax.scatter(x[:, 0], x[:, 1], s=2, alpha=0.35, color=colors[models[row]],
+                           rasterized=True)
+                ax.scatter(data.centers[:, 0], data.centers[:, 1], s=8, marker="x",
+                           color="black", lw=0.8)
+                ax.set_title(f"{models[row]}, step {step}")
+                ax.set_aspect("equal")
+    lim = np.abs(data.centers).max() + 1.5
+    axes[0, 0].set_xlim(-lim, lim)
+    axes[0, 0].set_ylim(-lim, lim)
+    return fig
+
+
+def toy_metrics_figure(toy: pd.DataFrame, datasets: dict, models, colors: dict) -> plt.Figure:
+    """Modes covered (top) and KL to uniform (bottom) against step, mean and spread over
+    seeds of ``toy_metrics``, one column per dataset."""
+    fig, axes = plt.subplots(2, 2, figsize=(8, 5.6), sharex=True)
+    for col, name in enumerate(datasets):
+        for model in models:
+            part = toy[(toy["dataset"] == datasets[name].name) & (toy["model"] == model)]
+            stats = part.groupby("step")[["modes covered", "KL"]].agg(["mean", "std"])
+            for row, key in enumerate(("modes covered", "KL")):
+                axes[row, col].errorbar(stats.index, stats[key]["mean"], yerr=stats[key]["std"],
+                                        marker="o", capsize=3, color=colors[model], label=model)
+                axes[row, col].set_ylabel(key)
+        axes[0, col].set_title(datasets[name].name)
+        axes[1, col].set_xlabel("training step")
+    axes[0, 0].legend()
+    return fig
+
+
+def stacked_figure(real: np.ndarray, samples: dict, stacked: str) -> plt.Figure:
+    """Real stacked pictures beside each model's samples (``samples``: model -> pictures,
+    (n, 3, 28, 28) in [0, 1]), 8 x 8 tiles each."""
+    fig, axes = plt.subplots(1, 1 + len(samples), figsize=(10, 3.6))
+    grids = [(f"real {stacked}", real), *samples.items()]
+    for ax, (title, x) in zip(axes, grids):
+        x = np.asarray(x)[:64].transpose(0, 2, 3, 1)  # (n, 28, 28, 3)
+        side = int(np.sqrt(len(x)))
+        x = x[: side * side].reshape(side, side, 28, 28, 3).transpose(0, 2, 1, 3, 4)
+        ax.imshow(x.reshape(side * 28, side * 28, 3))
+        ax.set_title(title)
+        ax.axis("off")
+    return fig

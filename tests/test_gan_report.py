@@ -161,3 +161,35 @@ def test_stacked_figure_tiles_64_pictures_per_panel():
     assert [float(image.mean()) for image in images] == [0.0, 0.5, 1.0]
     assert not fig.axes[0].axison
     plt.close(fig)
+
+
+class Stub:
+    """A decision or label summary that knows its name."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def as_dict(self):
+        return {"sentence": self.name}
+
+    summary = as_dict
+
+
+def test_toy_and_stacked_results_hold_every_decision():
+    final = pd.DataFrame({"seed": [0, 1], "KL": [0.1, 0.2]})
+    toy = report.toy_results(final, final, final, (1.0, 40.0, Stub("clip")), {"spiral": Stub("base")},
+                             {"spiral": Stub("drops")}, {"spiral": "drops text"}, {"lr": 1e-3},
+                             {("spiral", "KL"): Stub("kl")}, {"spiral": 2.0})
+    assert list(toy) == ["final", "all_snapshots", "critic_mi", "clip_max_ratio", "clip_active_percent",
+                         "clip", "baseline_trained", "drops_modes", "settings", "decisions", "seconds"]
+    assert toy["final"] == [{"seed": 0, "KL": 0.1}, {"seed": 1, "KL": 0.2}]
+    assert toy["clip_max_ratio"] == 1.0 and toy["clip"] == {"sentence": "clip"}
+    assert toy["drops_modes"] == {"spiral": {"sentence": "drops", "text": "drops text"}}
+    assert toy["decisions"] == {"spiral: KL": {"sentence": "kl"}}
+    stacked = report.stacked_results(dc_frame(0.8, seeds=1), 97.5, Stub("true"), Stub("judged"), 0.9,
+                                     Stub("base"), {"modes": Stub("modes")}, Stub("mi"), 3.0)
+    assert len(stacked["runs"]) == 2 and stacked["classifier_test_accuracy"] == 97.5
+    assert stacked["real_classifier_labels"] == {"sentence": "judged"}
+    assert stacked["decisions"] == {"modes": {"sentence": "modes"}}
+    assert stacked["critic_mi_decision"] == {"sentence": "mi"} and stacked["seconds"] == 3.0
+    assert set(report.METRIC_DEFINITIONS) == {"high quality", "modes covered", "KL", "confidence"}

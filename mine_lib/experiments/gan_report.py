@@ -31,6 +31,13 @@ PAPER_TOY = "GAN+MINE covers every mode, the GAN drops some (Figures, read by ey
 PAPER_DC = "(stacked MNIST table, unverified transcription)"
 # which direction the paper claims for each toy measure, and whether higher is better
 TOY_MEASURES = {"modes covered": ("a>b", True), "KL": ("a<b", False), "high quality %": (None, True)}
+# what the results file's measures mean
+METRIC_DEFINITIONS = {
+    "high quality": "within 3 sigma of the nearest mode centre",
+    "modes covered": "modes with at least one high-quality sample (toy) or one sample (stacked)",
+    "KL": "KL(histogram over modes || uniform) in nats",
+    "confidence": "classifier's probability of its own label, mean over channels and samples",
+}
 
 
 def model_of(cfg: GANConfig, names=MODELS) -> str:
@@ -364,3 +371,30 @@ def stacked_figure(real: np.ndarray, samples: dict, stacked: str) -> plt.Figure:
         ax.set_title(title)
         ax.axis("off")
     return fig
+
+
+def toy_results(final, toy, toy_mi, clip: tuple, base: dict, drops: dict, drops_text: dict,
+                settings: dict, decisions: dict, seconds: dict) -> dict:
+    """The toy runs for the results file: ``clip`` is ``clip_check``'s (largest ratio,
+    percent active, decision), ``base`` and ``decisions`` are ``toy_decisions``' baseline
+    checks and gated decisions, ``drops`` and ``drops_text`` ``drops_modes``' by dataset."""
+    max_ratio, active, check = clip
+    return {"final": final.to_dict(orient="records"), "all_snapshots": toy.to_dict(orient="records"),
+            "critic_mi": toy_mi.to_dict(orient="records"),
+            "clip_max_ratio": max_ratio, "clip_active_percent": active, "clip": check.as_dict(),
+            "baseline_trained": {n: d.as_dict() for n, d in base.items()},
+            "drops_modes": {n: {**d.as_dict(), "text": drops_text[n]} for n, d in drops.items()},
+            "settings": settings,
+            "decisions": {f"{n}: {k}": d.as_dict() for (n, k), d in decisions.items()},
+            "seconds": seconds}
+
+
+def stacked_results(dc, judge_acc: float, real_true, real_judged, real_conf: float, base,
+                    decisions: dict, mi_decision, seconds: float) -> dict:
+    """The stacked-data runs for the results file (``stacked_rows``' rows, the classifier,
+    what it reads on real pictures, and ``stacked_decisions``' checks)."""
+    return {"runs": dc.to_dict(orient="records"), "classifier_test_accuracy": judge_acc,
+            "real_true_labels": real_true.summary(), "real_classifier_labels": real_judged.summary(),
+            "real_confidence": real_conf, "baseline_trained": base.as_dict(),
+            "decisions": {k: d.as_dict() for k, d in decisions.items()},
+            "critic_mi_decision": mi_decision.as_dict(), "seconds": seconds}

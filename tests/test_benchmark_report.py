@@ -101,3 +101,5 @@ def test_literature_glue_reads_the_top_level():
     assert glue["best_top"] == "InfoNCE" and glue["best_top_value"] == 5.0 and glue["ksg_top"] == 4.0
     assert glue["low"] == 2.0 and glue["high"] == 6.0 and glue["nce_top"] == 5.0
     assert glue["mine_spread"] == checks[1].decision.sentence
+    assert list(glue) == ["nce_verdict", "nce_top", "mine_spread", "nwj_spread", "smile_mine", "smile_nwj",
+                          "high", "low", "best_top", "best_top_value", "ksg_top"]

@@ -92,3 +92,18 @@ def test_dims_figure_one_point_per_dimension():
     labels = [t.get_text() for t in left.get_legend().get_texts()]
     assert labels == ["true MI", "log n", "ksg", "kde", "histogram"]
     plt.close(fig)
+
+
+def test_recorded_mine_sentence_names_the_recorded_sample_size():
+    from mine_lib.experiments import evidence
+
+    decided = evidence.tracks_truth([1.09, 1.10, 1.08], 1.14, 0.1, what="MINE", unit="nats")
+    row = evidence.claim("01", "MINE within 0.1", "1.14", decided)
+    undecided = dict(row, decision="not measurable")
+    recording = {"profile": "long", "commit": "abcdef123", "date": "2026-12-07",
+                 "results": {"results": {"claims": [row], "square_example": {"n": 50_000}}}}
+    text = report.recorded_mine_sentence(undecided, recording)
+    assert text.startswith("The recorded long run (commit abcdef1, 2026-12-07) decides it: MINE")
+    assert text.endswith("(That run drew 50,000 samples per seed.)")
+    assert report.recorded_mine_sentence(row, recording) == ""
+    assert report.recorded_mine_sentence(undecided, None).startswith("No current")

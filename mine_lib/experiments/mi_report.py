@@ -19,6 +19,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from ..classic import default_bins
+from . import beside
 from .plots import method_colors
 
 VALUE = "value (nats; r has no unit)"
@@ -115,3 +116,13 @@ def dims_figure(summary: pd.DataFrame, dims: Sequence[int], mi: float, n: int):
     axes[1].xaxis.set_minor_locator(plt.NullLocator())
     axes[0].legend(fontsize="small")
     return fig
+
+
+def recorded_mine_sentence(row: dict, recording: dict | None) -> str:
+    """What a current recording says of the MINE claim (``beside.recorded_sentence``), with
+    the number of samples that run drew per seed."""
+    text = beside.recorded_sentence(row, recording)
+    if recording is None or not text.startswith("The recorded"):
+        return text
+    n = recording["results"]["results"]["square_example"]["n"]
+    return f"{text} (That run drew {n:,} samples per seed.)"

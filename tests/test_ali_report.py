@@ -1,9 +1,13 @@
 """Chapter 08's report functions on hand-made scores: seeds are the replicates, the baseline
 gate and the paper's effect decide the claims, the ablation's reading follows its tests."""
 
+from types import SimpleNamespace
+
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
+from mine_lib.experiments import ali
 from mine_lib.experiments import ali_report as report
 
 SEEDS = [0, 1, 2, 3, 4, 5]
@@ -103,3 +107,41 @@ def test_ablation_without_its_variants_reads_the_recording():
     assert all(d.kind == "not tested" for d in decided.values())
     assert reading.endswith("no recorded run has it yet.") and glue["ablation-list"] == "none"
     assert list(table.index) == ["ALI", "ALI+MINE"]
+
+
+def test_recon_figure_stacks_one_image_per_class_and_a_row_per_model():
+    y = np.array([2, 0, 1, 0, 2, 1])
+    x = np.arange(6)[:, None, None] * np.ones((6, 28, 28)) * 40       # image i is all 40 * i
+    models = ["ALI", "ALI+MINE"]
+    scores = [dict(model=m, seed=s, rec=np.full((6, 1, 28, 28), 0.5)) for m in models for s in (0, 1)]
+    fig = report.recon_figure(x, y, scores, models, 1)
+    ax, = fig.axes
+    image = ax.images[0].get_array()
+    assert image.shape == (3 * 28 + 2 * 4, 3 * 28)                      # three rows, two white strips
+    assert image[0, 0] == pytest.approx(40 / 255) and image[0, 28] == pytest.approx(80 / 255)  # classes 0, 1
+    assert image[28, 0] == 0 and image[32, 0] == 0.5                     # a strip, then a reconstruction
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["held-out images", "ALI", "ALI+MINE"]
+    plt.close(fig)
+
+
+def test_samples_figure_shows_an_eight_by_eight_grid_per_model():
+    net = ali.BiGenerativeModel((1, 28, 28), ali.ALIConfig(latent_dim=2, hidden=8, critic_hidden=(8,)))
+    models = ["ALI", "ALICE (l2)"]
+    fig = report.samples_figure({(m, 3): net for m in models}, models, 3)
+    assert [ax.get_title() for ax in fig.axes] == models
+    grid = fig.axes[0].images[0].get_array()
+    assert grid.shape == (8 * 28, 8 * 28)
+    first = ali.sample(net, 64, seed=1)[:, 0]
+    assert np.allclose(grid[:28, :28], first[0]) and np.allclose(grid[:28, 28:56], first[1])
+    plt.close(fig)
+
+
+def test_mi_figure_draws_a_smoothed_curve_per_model():
+    runs = {(m, 0): SimpleNamespace(history={"step": [10, 20, 30], "mi_train": [0.0, 1.0, 2.0]})
+            for m in ("ALI", "ALI+MINE")}
+    fig = report.mi_figure(runs, ["ALI", "ALI+MINE"], 0)
+    ax, = fig.axes
+    assert len(ax.lines) == 2 and list(ax.lines[0].get_xdata()) == [10, 20, 30]
+    assert list(ax.lines[0].get_ydata()) == pytest.approx([0.0, 0.5, 1.0])   # the mean of the logged steps so far
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["ALI", "ALI+MINE"]
+    plt.close(fig)

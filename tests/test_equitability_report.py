@@ -1,6 +1,7 @@
 """Chapter 05's report functions on hand-made runs: the tolerance scales with the truth, the
 sentences follow the decisions."""
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
@@ -49,3 +50,40 @@ def test_worst_glue_names_the_worst_cell():
     glue = report.worst_glue(summary)
     assert glue["worst-f"] == "f(x) = x³" and glue["worst-sigma"] == 0.01
     assert abs(glue["worst-gap"] + 0.15) < 1e-9 and glue["worst-x3"].startswith("; the flat stretch")
+
+
+FUNCTIONS = ["x", "sin(x)"]
+COLORS = {"x": "C0", "sin(x)": "C1"}
+
+
+def truth_curves(sigmas=(0.01, 0.1, 1.0)):
+    return pd.DataFrame([{"f": f, "sigma": s, "true_mi": 1.0 / s, "limit": 0.9 / s} for f in FUNCTIONS for s in sigmas])
+
+
+def study_summary(sigmas=(0.1, 1.0)):
+    return pd.DataFrame([{"method": m, "f": f, "sigma": s, "mean": 1.0 / s, "sd": 0.1, "bias": 0.02}
+                         for m in ("mine", "ksg") for f in FUNCTIONS for s in sigmas])
+
+
+def test_truth_figure_draws_the_truth_and_its_limit_per_function():
+    fig = report.truth_figure(truth_curves(), FUNCTIONS, COLORS)
+    ax, = fig.axes
+    assert len(ax.lines) == 2 * len(FUNCTIONS) and all(len(line.get_xdata()) == 3 for line in ax.lines)
+    assert [line.get_linestyle() for line in ax.lines] == ["-", ":", "-", ":"]
+    assert ax.get_xscale() == "log" and ax.get_ylim()[0] == 0
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["f(x) = x: true I(X; Y)",
+                                                                   "f(x) = sin x: true I(X; Y)"]
+    plt.close(fig)
+
+
+def test_study_figure_shows_estimates_and_errors_with_the_tolerance_band():
+    fig = report.study_figure(truth_curves(), study_summary(), FUNCTIONS, COLORS, 0.05)
+    estimates, errors = fig.axes
+    assert len(estimates.containers) == len(FUNCTIONS)                 # MINE's error bars
+    squares = [line for line in estimates.lines if line.get_marker() == "s"]
+    assert len(squares) == len(FUNCTIONS) and all(len(line.get_xdata()) == 2 for line in squares)
+    assert len(errors.lines) == 2 * len(FUNCTIONS) + 1                  # MINE and KSG per f, the zero line
+    band, = errors.patches
+    assert band.get_y() == -0.05 and band.get_height() == 0.1
+    assert errors.get_title() == "errors"
+    plt.close(fig)

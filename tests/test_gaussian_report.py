@@ -3,6 +3,7 @@ the tolerance decision follows the estimates, the sentences follow the numbers."
 
 import math
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
@@ -141,3 +142,54 @@ def test_edge_rhos_get_their_own_decision_and_claim_text():
     rows = report.claims_table(sweep, summarize(sweep), decided, facts)
     assert rows[2][3].startswith("ρ = -0.99: ") and "(truth 1.959)" in rows[2][3]
     assert glue["hi-rho"] == -0.99
+
+
+COLORS = {"mine": "C0", "mine-f": "C1", "ksg": "C2", "dv": "C3"}
+
+
+def fake_curves(tasks, methods, steps=20):
+    return pd.DataFrame([{"dim": d, "rho": r, "method": m, "kind": kind, "step": step, "estimate": 0.1 * step}
+                         for d, r in tasks for m in methods for kind in ("train", "validation")
+                         for step in range(0, steps, 1 if kind == "train" else 5)])
+
+
+def test_sweep_figure_has_a_panel_per_dimension_and_a_point_per_rho():
+    summary = summarize(fake_sweep(seeds=range(3)))
+    fig = report.sweep_figure(summary, ["mine", "mine-f", "ksg"], RHOS, COLORS)
+    assert [ax.get_title() for ax in fig.axes] == ["d = 1 (X, Z ∈ R^1)", "d = 10 (X, Z ∈ R^10)"]
+    for ax in fig.axes:
+        truth, critic = ax.lines[0], ax.lines[-1]
+        assert len(truth.get_xdata()) == 400 and critic.get_marker() == "D" and len(critic.get_xdata()) == len(RHOS)
+        assert len(ax.containers) == 3 and all(len(bars.lines[0].get_xdata()) == len(RHOS) for bars in ax.containers)
+    assert fig.axes[1].get_ylim() == pytest.approx((-0.5, 1.1 * gaussian_mi(10, 0.9)))
+    assert fig.axes[0].get_legend() is not None and fig.axes[1].get_legend() is None
+    plt.close(fig)
+
+
+def test_curves_figure_draws_train_and_validation_per_method():
+    tasks, methods = [(3, 0.9), (10, 0.7)], ["dv", "mine"]
+    fig = report.curves_figure(fake_curves(tasks, methods), tasks, methods, COLORS, 15)
+    assert [ax.get_title() for ax in fig.axes] == ["d = 3, ρ = 0.9", "d = 10, ρ = 0.7"]
+    ax = fig.axes[0]
+    assert len(ax.lines) == 2 * len(methods) + 2
+    assert len(ax.lines[0].get_xdata()) == 20 and len(ax.lines[1].get_xdata()) == 4
+    assert list(ax.lines[-1].get_xdata()) == [15, 15]                 # the sweep runs' steps
+    assert ax.get_ylim()[1] == pytest.approx(1.25 * gaussian_mi(3, 0.9))
+    plt.close(fig)
+
+
+def test_studies_figure_has_a_line_per_batch_size_and_the_batch_ticks():
+    ema = pd.DataFrame([{"seed": s, "batch_size": b, "ema_rate": r, "status": "ok", "estimate": 1.0 + 0.01 * s,
+                         "train_sd": r} for s in range(3) for b in (32, 256) for r in (1.0, 0.1, 0.01)])
+    batches = pd.DataFrame([{"method": m, "batch_size": b, "seed": s, "estimate": 1.0, "train_sd": 0.1,
+                             "seconds": 1.0} for m in ("mine", "mine-f") for b in (32, 128, 512) for s in range(3)])
+    fig = report.studies_figure(report.ema_summary(ema), report.batch_summary(batches), [32, 256],
+                                [32, 128, 512], 1.2, COLORS)
+    estimate, noise, batch = fig.axes
+    assert noise.get_title() == "MINE: noise of training" and len(noise.lines) == 2
+    assert sorted(noise.lines[0].get_ydata()) == pytest.approx([0.01, 0.1, 1.0])
+    assert len(estimate.containers) == 2 and len(batch.containers) == 2
+    assert sorted(t.get_text() for t in batch.get_legend().get_texts()) == ["MINE", "MINE-f", "true MI"]
+    assert [t.get_text() for t in batch.get_xticklabels()] == ["32", "128", "512"]
+    assert sorted(t.get_text() for t in estimate.get_legend().get_texts()) == ["B = 256", "B = 32", "true MI"]
+    plt.close(fig)

@@ -1,6 +1,7 @@
 """Chapter 09's report functions on hand-made error rates: which comparisons are made, that
 a baseline that did not train gates them, and that labels and sentences follow the numbers."""
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
@@ -113,3 +114,65 @@ def test_long_sizes_without_a_recording():
     assert report.long_sizes(None) == "not recorded yet"
     rec = {"results": {"seeds": [0, 1], "results": {"settings": {"epochs": 8, "n_train": 10, "n_test": 5}}}}
     assert report.long_sizes(rec) == "2 seeds, 8 epochs on 10 training images, 5 test images"
+
+
+def test_errors_figure_draws_a_column_per_model():
+    errors = {"Baseline": np.array([15.0, 15.2]), "DVB": np.array([14.0]), "MINE (Additive)": np.array([13.0, 13.5])}
+    colors = {name: "C0" for name in errors}
+    fig = report.errors_figure(errors, colors, 15.1, "MNIST")
+    ax, = fig.axes
+    assert len(ax.collections) == 3 + 2    # a scatter per model, an error bar per model with two seeds
+    assert [t.get_text() for t in ax.get_xticklabels()] == list(errors)
+    assert ax.get_ylabel() == "MNIST test error (%)" and ax.lines[-1].get_ydata()[0] == 15.1
+    plt.close(fig)
+
+
+def records_for(curves: dict) -> list[dict]:
+    """Two seeds per model, with info curves that differ by 1 around ``curves``."""
+    return [{"model": name, "seed": s, "history": {"epoch": [1, 2, 3], "info": list(np.add(c, s - 0.5))}}
+            for name, c in curves.items() for s in (0, 1)]
+
+
+def test_mi_figure_and_training_glue():
+    records = records_for({"DVB": [9.0, 7.0, 5.0], "MINE (Additive)": [1.0, 2.0, 3.0], "MINE (Concat)": [1, 1, 1]})
+    names = ["MINE (Additive)", "MINE (Concat)"]
+    fig = report.mi_figure(records, names, {"DVB": "C0", **{n: "C1" for n in names}}, 0.03)
+    left, right = fig.axes
+    assert len(left.lines) == 2 and len(right.lines) == 1
+    assert left.get_title() == "MINE-IB, beta = 0.03" and right.get_title() == "variational bottleneck"
+    assert right.lines[0].get_ydata().tolist() == [9.0, 7.0, 5.0]
+    plt.close(fig)
+    shares = {"DVB": [1.0, 3.0], "MINE (Additive)": [10.0, 20.0], "MINE (Concat)": [4.0, 4.0]}
+    glue = report.training_glue(records, names, "MINE (Additive)", shares)
+    assert glue["kl-first"] == "9.0" and glue["kl-last"] == "5.0"
+    assert glue["mi-first-best"] == "1.00" and glue["mi-last-best"] == "3.00"
+    assert glue["share-mine"] == "MINE (Additive) 15.00 %, MINE (Concat) 4.00 %"
+    assert set(glue) == {"kl-first", "kl-last", "mi-first-best", "mi-last-best", "share-best", "share-mine",
+                         "share-dvb"}
+
+
+def test_sweep_figure_has_a_tick_per_beta():
+    sweep = pd.DataFrame({"error": [15.0, 15.5, 60.0], "mi_test": [2.0, 1.0, -3.0], "share": [0, 5, 50],
+                          "seconds": [1, 1, 1]}, index=pd.Index([0.0, 0.01, 1.0], name="beta"))
+    collapsed, negative = report.broken_runs(sweep, 15.0)
+    fig = report.sweep_figure(sweep, collapsed, negative, np.array([14.0, 16.0]), "C0", "MNIST")
+    assert len(fig.axes) == 2
+    for ax in fig.axes:
+        assert [t.get_text() for t in ax.get_xticklabels()] == ["0", "0.01", "1"] and ax.get_xlabel() == "beta"
+    assert fig.axes[0].get_ylabel() == "MNIST test error (%)"
+    assert fig.axes[0].lines[0].get_ydata().tolist() == [15.0, 15.5]   # the broken run is off the line
+    assert len(fig.axes[0].patches) == 1                               # the baseline's band
+    plt.close(fig)
+
+
+def test_results_of_the_models_and_the_sweep():
+    errors = {"Baseline": np.array([15.0, 17.0]), "Dropout": np.array([14.0, 14.0])}
+    runs = pd.DataFrame({"model": ["Baseline", "Baseline", "Dropout", "Dropout"], "seed": [1, 0, 0, 1],
+                         "mi_test": [0.2, 0.1, 0.3, 0.4]})
+    out = report.model_results(errors, runs)
+    assert out["Baseline"] == {"errors_percent": [15.0, 17.0], "mean": 16.0,
+                               "paper_mnist_percent": ib.PAPER_ERRORS["Baseline"], "mi_test_nats": [0.1, 0.2]}
+    sweep = pd.DataFrame({"error": [15.0], "mi_test": [2.0], "share": [5.0]}, index=pd.Index([0.01], name="beta"))
+    assert report.sweep_results(sweep, "MINE (Additive)", [0], "t", "c")["betas"] == [0.01]
+    settings = report.settings_results(ib.IBConfig(hidden=(8, 4), code_dim=4, critic_hidden=(8,)), 10, 5)
+    assert settings["hidden"] == [8, 4] and settings["n_train"] == 10 and settings["code_dim"] == 4

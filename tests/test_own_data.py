@@ -3,6 +3,8 @@
 import math
 from types import SimpleNamespace as E
 
+import matplotlib.pyplot as plt
+import pandas as pd
 import pytest
 
 from mine_lib.experiments import evidence, own_data
@@ -50,3 +52,56 @@ def test_gaussian_plugin_recovers_gaussian_mi_and_the_sentence_compares():
     assert own_data.plugin_sentence(truth, 0.5, truth).endswith("closer, because here its "
                                                                  "model holds.")
     assert "no closer" in own_data.plugin_sentence(0.1, truth, truth)
+
+
+def fit(mi=1.0, low=0.9, high=1.1, warnings=(), **more):
+    """A hand-made result of the default estimator."""
+    return E(mi=mi, ci_low=low, ci_high=high, steps=300, best_step=200, n_test=1000, seconds=2.0,
+             ci_accounts_for="the folds", history={"fold_estimates": [1.0, 1.0, 1.0]},
+             warnings=list(warnings), **more)
+
+
+def test_api_glue_says_whether_the_call_equals_the_command_line():
+    glue = own_data.api_glue(fit(), 1.0)
+    assert glue["api_verdict"] == "the same number as the command line"
+    assert glue["api_folds"] == 3 and glue["api_best"] == 200 and glue["api_low"] == 0.9
+    assert list(glue) == ["api_mi", "api_verdict", "api_steps", "api_best", "api_ntest", "api_low",
+                          "api_high", "api_accounts", "api_folds"]
+    assert own_data.api_glue(fit(), 1.25)["api_verdict"] == "differs from the command line by 2.50e-01 nats"
+
+
+def test_training_figure_draws_a_curve_per_fold():
+    history = {"val_step": [100, 200, 300], "val_estimate": [[0.5, 0.6], [0.9, 1.0], [1.0, 0.95]]}
+    fig = own_data.training_figure(history, 200, (1.0, 0.9, 1.1), 1.2)
+    ax, = fig.axes
+    assert len(ax.lines) == 2 + 3        # two folds; the step kept, the estimate, the truth
+    assert ax.lines[1].get_ydata().tolist() == [0.6, 1.0, 0.95]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["validation, one critic per fold", "kept critics (median step)", "estimate 1.000",
+                      "95 % interval", "truth 1.200"]
+    assert ax.get_ylim() == pytest.approx((-0.1, 1.6))
+    plt.close(fig)
+
+
+def test_growth_and_closest_glue():
+    growth = pd.DataFrame({"rows": [1000, 5000], "estimate": [0.8, 1.0], "ci_low": 0.0, "ci_high": 2.0})
+    settled = own_data.settling([1000, 5000], [est(0.8, 0.01), est(1.0, 0.01)])
+    glue = own_data.growth_glue(growth, settled)
+    assert glue == {"growth_first": 0.8, "growth_first_rows": 1000, "growth_last": 1.0,
+                    "settle_sentence": settled.sentence, "settle_verdict": "was still moving"}
+    rows = [own_data.method_row(m, fit(mi=v), 2.0) for m, v in (("crossfit", 1.9), ("mine", 2.3), ("ksg", 1.0))]
+    assert rows[0] == {"method": "crossfit", "estimate": 1.9, "estimate / truth": 0.95, "seconds": 2.0,
+                       "steps": 300}
+    closest = own_data.closest_glue(pd.DataFrame(rows).set_index("method"))
+    assert closest == {"closest": "crossfit", "closest_ratio": 0.95, "ksg_ratio": 0.5}
+
+
+def test_warnings_fired_and_their_table():
+    code = E(code="still-rising")
+    cases = [("the example", fit(), None), ("short", fit(warnings=[code]), "still-rising")]
+    assert own_data.warnings_fired(cases).kind == evidence.Kind.AGREES
+    missed = own_data.warnings_fired([*cases, ("shuffled", fit(), "indistinguishable-from-zero")])
+    assert missed.kind == evidence.Kind.DISAGREES
+    table = own_data.warnings_table([("the example", fit(warnings=["a", "b"]), None)]).data
+    assert table.index.tolist() == ["the example"] and table.loc["the example", "warnings"] == "a\nb"
+    assert own_data.warnings_table(cases[:1]).data.loc["the example", "warnings"] == "(none)"

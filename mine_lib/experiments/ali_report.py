@@ -11,11 +11,13 @@ the library never imports this one.
 
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
 from . import ali, evidence, image_metrics
 from .beside import claim_row, plural
+from .plots import method_colors
 
 PAPER = ali.PAPER_TABLE
 MODELS = {"ALI": "ali", "ALICE (l2)": "alice-l2", "ALI+MINE": "ali+mine"}
@@ -146,6 +148,55 @@ def paper_table(ours: dict, dataset: str) -> pd.DataFrame:
     table = pd.DataFrame(rows).T
     table.columns = pd.MultiIndex.from_tuples(table.columns)
     return table
+
+
+def recon_figure(x_test, y_test, scores: list[dict], models, seed: int) -> plt.Figure:
+    """One held-out image per class (the first ten classes) in the top row, below it each
+    model's reconstruction of them at ``seed``; white strips between the rows."""
+    picks = [int(np.flatnonzero(y_test == k)[0]) for k in np.unique(y_test)][:10]
+    panels = [("held-out images", x_test[picks] / 255.0)]
+    for label in models:
+        rec = next(s["rec"] for s in scores if s["model"] == label and s["seed"] == seed)
+        panels.append((label, rec[picks, 0]))
+    gap = np.zeros((4, 28 * len(picks)))  # a white strip between rows (gray_r: 0 is white)
+    strips = []
+    for _, imgs in panels:
+        strips += [np.concatenate(list(imgs), axis=1), gap]
+    fig, ax = plt.subplots(figsize=(8, 0.85 * len(panels) + 0.3))
+    ax.imshow(np.concatenate(strips[:-1], axis=0), cmap="gray_r", vmin=0, vmax=1)
+    ax.set_yticks([14 + 32 * i for i in range(len(panels))], [name for name, _ in panels])
+    ax.set_xticks([])
+    ax.grid(False)
+    return fig
+
+
+def samples_figure(runs: dict, models, seed: int) -> plt.Figure:
+    """64 samples G(z), z ~ N(0, I), of each model's run at ``seed``, as an 8 x 8 grid."""
+    fig, axes = plt.subplots(1, len(models), figsize=(10, 3.6))
+    for ax, label in zip(axes, models):
+        imgs = ali.sample(runs[label, seed], 64, seed=1)[:, 0]
+        grid = imgs.reshape(8, 8, 28, 28).transpose(0, 2, 1, 3).reshape(8 * 28, 8 * 28)
+        ax.imshow(grid, cmap="gray_r", vmin=0, vmax=1)
+        ax.set_title(label)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.grid(False)
+    return fig
+
+
+def mi_figure(runs: dict, labels, seed: int) -> plt.Figure:
+    """MINE's minibatch estimate of I_q(x, z) during training (a moving average over 10
+    logged steps) of each model's run at ``seed``."""
+    colors = method_colors(labels)
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    for label in labels:
+        h = runs[label, seed].history
+        curve = pd.Series(h["mi_train"]).rolling(10, min_periods=1).mean()
+        ax.plot(h["step"], curve, color=colors[label], label=label)
+    ax.set_xlabel("training step")
+    ax.set_ylabel("MINE estimate of $I_q(x, z)$ (nats)")
+    ax.legend()
+    return fig
 
 
 def information(scores: list[dict], ours: dict, seeds):

@@ -8,9 +8,14 @@ the library never imports this one.
 
 from __future__ import annotations
 
+import math
+
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+import seaborn as sns
 
+from ..estimator import TrainConfig
 from . import benchmark, evidence
 
 CHAPTER = "10_estimators_benchmark"
@@ -108,3 +113,92 @@ def long_sizes(rec: dict | None) -> str:
     return (f"{len(done['staircase']['MINE'])} levels, {len(rec['results']['seeds']['staircase'])} "
             f"seeds, {done['staircase_options'].get('max_steps')} steps, "
             f"{done['staircase_n']:,} samples a task")
+
+
+# ---------------------------------------------------------------- figures and glue
+
+def tasks_figure(tasks, shown: list[str]):
+    """The first coordinates of 1,500 samples of each task named in ``shown`` (2 x 4 panels),
+    each panel cut to its 1 % and 99 % quantiles."""
+    by_name = {t.name: t for t in tasks}
+    fig, axes = plt.subplots(2, 4, figsize=(12, 6))
+    for ax, name in zip(axes.flat, shown):
+        x, z = by_name[name].sample(1500, seed=0)
+        ax.scatter(x[:, 0], z[:, 0], s=3, alpha=0.4)
+        lo = np.quantile(np.c_[x[:, 0], z[:, 0]], 0.01, axis=0)
+        hi = np.quantile(np.c_[x[:, 0], z[:, 0]], 0.99, axis=0)
+        ax.set_xlim(lo[0], hi[0])
+        ax.set_ylim(lo[1], hi[1])
+        ax.set_title(f"{name}\nI = {by_name[name].true_mi:.3f} nats", fontsize=8)
+        ax.set_xlabel("$x_1$")
+        ax.set_ylabel("$z_1$")
+    return fig
+
+
+def heatmap_figure(heat: pd.DataFrame):
+    """``benchmark.heatmap_table`` as a heat map, the solved cells framed in black."""
+    fig, ax = plt.subplots(figsize=(7.5, 0.42 * len(heat) + 1.6))
+    sns.heatmap(heat, ax=ax, cmap="RdBu_r", center=0, vmin=-2, vmax=2, annot=True, fmt=".2f",
+                annot_kws={"fontsize": 8}, cbar_kws={"label": "log(mean estimate / true)"})
+    for i, task in enumerate(heat.index):
+        for j, label in enumerate(heat.columns):
+            if abs(heat.loc[task, label]) < math.log(benchmark.SOLVED_RATIO):
+                ax.add_patch(plt.Rectangle((j, i), 1, 1, fill=False, lw=1.5, ec="black"))
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    return fig
+
+
+def infonce_k(options: dict, n: int) -> int:
+    """InfoNCE's K on the staircase: the batch, or all training rows where fewer (the
+    benchmark keeps 20 % for validation and 20 % for the read-out)."""
+    batch = options.get("batch_size", TrainConfig().batch_size)
+    return min(batch, n - 2 * round(0.2 * n))
+
+
+def staircase_glue(seconds: float, k: int, seeds, n: int, options: dict, levels) -> dict:
+    """The staircase's sizes and the levels at which a spread can be read (names without prefix)."""
+    n_read = benchmark.readout_rows(n)
+    spread = benchmark.spread_levels(levels, n_read)
+    return {"stair_seconds": seconds, "log_k": math.log(k), "batch": k, "stair_seeds": len(seeds),
+            "stair_n": n, "stair_steps": options.get("max_steps", "the default number of"),
+            "spread_levels": f"{benchmark.levels_text(spread)}, below log {n_read} = {math.log(n_read):.2f}"}
+
+
+def staircase_figure(stats: pd.DataFrame, labels, colors: dict, levels, log_k: float):
+    """Left: mean ± sd over seeds per level against the truth and InfoNCE's log K; right:
+    the sd alone. ``stats`` has columns estimator, level, mean, std."""
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
+    for label in labels:
+        s = stats[stats.estimator == label]
+        ax.errorbar(s["level"], s["mean"], yerr=s["std"].fillna(0), marker="o", capsize=3,
+                    label=label, color=colors[label])
+        ax2.plot(s["level"], s["std"], marker="o", label=label, color=colors[label])
+    top = max(levels)
+    ax.plot([0, top], [0, top], "k--", lw=1, label="truth")
+    ax.axhline(log_k, color=colors["InfoNCE"], ls=":", lw=1.5, label=f"log K = {log_k:.2f}")
+    ax.set_xlabel("true MI (nats)")
+    ax.set_ylabel("estimate (nats)")
+    ax.legend(fontsize=8)
+    ax.set_title("mean ± sd over seeds")
+    ax2.set_xlabel("true MI (nats)")
+    ax2.set_ylabel("sd of the estimate over seeds (nats)")
+    ax2.set_title("spread over seeds")
+    return fig
+
+
+def literature_glue(checks, stats: pd.DataFrame, labels, levels) -> dict:
+    """The literature checks' sentences and the staircase's values at its top level
+    (names without prefix)."""
+    decided = {c.claim: c.decision for c in checks}
+    low, high = min(levels), max(levels)
+    best_top = max(labels, key=lambda label: benchmark.stair_value(stats, label, high))
+    return {"nce_verdict": decided["InfoNCE never exceeds log K"].sentence,
+            "nce_top": benchmark.stair_value(stats, "InfoNCE", high),
+            "mine_spread": decided["the spread of MINE grows with the MI"].sentence,
+            "nwj_spread": decided["the spread of NWJ grows with the MI"].sentence,
+            "smile_mine": decided["SMILE's clip gives a smaller spread than MINE"].sentence,
+            "smile_nwj": decided["SMILE's clip gives a smaller spread than NWJ"].sentence,
+            "high": high, "low": low, "best_top": best_top,
+            "best_top_value": benchmark.stair_value(stats, best_top, high),
+            "ksg_top": benchmark.stair_value(stats, "KSG", high)}

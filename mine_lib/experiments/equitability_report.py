@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
@@ -51,6 +52,49 @@ def truth_glue(functions, sigmas) -> dict:
         out[f"range-{tag}"] = float(max(values.values()) - min(values.values()))
         out.update({f"truth-{tag}-{key}": float(values[f]) for f, key in zip(functions, ("x", "x3", "sin"))})
     return out
+
+
+def truth_figure(truth_curves: pd.DataFrame, functions, colors: dict) -> plt.Figure:
+    """The true I(X; Y) of each function against the noise level (solid), with its small-noise
+    limit (dotted)."""
+    fig, ax = plt.subplots(figsize=(7.5, 4.5))
+    for f in functions:
+        c = truth_curves[truth_curves["f"] == f]
+        ax.plot(c["sigma"], c["true_mi"], "-", color=colors[f], label=f"{LABELS[f]}: true I(X; Y)")
+        ax.plot(c["sigma"], c["limit"], ":", color=colors[f], lw=1)
+    ax.set(xscale="log", xlabel="noise level σ", ylabel="I(X; Y) [nats]", ylim=(0, None),
+           title="the truth is not the same for every f")
+    ax.legend(fontsize="small")
+    return fig
+
+
+def study_figure(truth_curves: pd.DataFrame, summary: pd.DataFrame, functions, colors: dict,
+                 abs_tol: float) -> plt.Figure:
+    """Left: the truth and the estimates per function (dots: MINE ± sd, squares: KSG); right:
+    each method's mean error against the noise level, with the ±``abs_tol`` band."""
+    fig, axes = plt.subplots(1, 2, figsize=(13.5, 4.6))
+    ax = axes[0]
+    for f in functions:
+        c = truth_curves[truth_curves["f"] == f]
+        ax.plot(c["sigma"], c["true_mi"], "-", color=colors[f], lw=1, label=f"{LABELS[f]}: truth")
+        m = summary[(summary["method"] == "mine") & (summary["f"] == f)]
+        ax.errorbar(m["sigma"], m["mean"], yerr=m["sd"].fillna(0.0), fmt="o", capsize=3, color=colors[f],
+                    label=f"MINE, {LABELS[f]}")
+        k = summary[(summary["method"] == "ksg") & (summary["f"] == f)]
+        ax.plot(k["sigma"], k["mean"], "s", mfc="none", ms=7, color=colors[f])
+    ax.set(xscale="log", xlabel="noise level σ", ylabel="MI [nats]", title="estimates (dots: MINE, squares: KSG)")
+    ax.legend(fontsize="x-small")
+    ax = axes[1]
+    for f in functions:
+        for method, style in (("mine", "o-"), ("ksg", "s--")):
+            m = summary[(summary["method"] == method) & (summary["f"] == f)]
+            ax.plot(m["sigma"], m["bias"], style, color=colors[f], mfc="none" if method == "ksg" else None,
+                    label=f"{method.upper() if method == 'ksg' else 'MINE'}, {LABELS[f]}")
+    ax.axhspan(-abs_tol, abs_tol, color="grey", alpha=0.2, lw=0)
+    ax.axhline(0, color="k", lw=1)
+    ax.set(xscale="log", xlabel="noise level σ", ylabel="mean estimate − truth [nats]", title="errors")
+    ax.legend(fontsize="x-small", ncol=2)
+    return fig
 
 
 def track(table: pd.DataFrame, method: str, what: str, abs_tol: float, rel_tol: float, **where) -> evidence.Decision:

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import math
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
 from . import evidence, theory
+from .plots import method_colors
 
 KEYS = {"mine": "mine", "mine-f": "minef", "dv": "dv"}   # method -> its glue names
 
@@ -47,6 +49,37 @@ def training_glue(runs: dict, fits: dict, true_mi: float) -> dict:
                     f"steps-{key}": int(runs[m].steps), f"slope-{key}": fits[m]["slope"],
                     f"icpt-{key}": fits[m]["intercept"], f"corr-{key}": fits[m]["corr"]})
     return out
+
+
+def training_figure(x, z, runs: dict, fits: dict, log_r: np.ndarray, true_mi: float, colors: dict) -> plt.Figure:
+    """Three panels: joint and shuffled pairs, each run's training curve (dots: validation),
+    and each trained network's scores against the optimal critic log r."""
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4))
+    ax = axes[0]
+    perm = np.random.default_rng(0).permutation(2000)
+    ax.scatter(x[:2000, 0], z[:2000, 0], s=3, alpha=0.4, label="joint pairs (x_i, z_i)")
+    ax.scatter(x[:2000, 0], z[perm, 0], s=3, alpha=0.4, label="shuffled pairs (x_i, z_π(i))")
+    ax.set(xlabel="x", ylabel="z", title="samples of P_XZ and of P_X ⊗ P_Z")
+    ax.legend(fontsize="small", markerscale=3)
+    ax = axes[1]
+    for m, run in runs.items():
+        curve = pd.Series(run.history["train_estimate"]).rolling(50, min_periods=1).mean()
+        ax.plot(np.arange(1, len(curve) + 1), curve, color=colors[m], lw=1, alpha=0.8,
+                label=f"{m}, train (smoothed)")
+        ax.plot(run.history["val_step"], run.history["val_estimate"], "o", ms=3, color=colors[m])
+    ax.axhline(true_mi, color="k", ls="--", lw=1, label="true MI")
+    ax.set(xlabel="step", ylabel="bound [nats]", title="training (dots: validation)",
+           ylim=(min(-0.2, true_mi - 1), true_mi + 0.5))
+    ax.legend(fontsize="small")
+    ax = axes[2]
+    for m in runs:
+        ax.scatter(log_r[:1500], fits[m]["scores"][:1500], s=3, alpha=0.4, color=colors[m], label=m)
+    lims = np.array([log_r.min(), log_r.max()])
+    ax.plot(lims, lims, "k--", lw=1, label="log r")
+    ax.plot(lims, lims + 1, "k:", lw=1, label="log r + 1")
+    ax.set(xlabel="log r(x, z)  (optimal critic)", ylabel="trained T(x, z)", title="what the network learns")
+    ax.legend(fontsize="small", markerscale=3)
+    return fig
 
 
 def label_bias(bias: pd.DataFrame) -> pd.DataFrame:
@@ -124,6 +157,31 @@ def bias_glue(bias: pd.DataFrame, rates, groups: int, b_mid: int, slope, points,
     return out
 
 
+def bias_figure(bias: pd.DataFrame, batches) -> plt.Figure:
+    """The bias of each curve against the batch size (open triangles: not resolved, drawn at
+    the larger of bias and noise floor), its noise floor (dotted), a 1/B line through DV's
+    first point and the full-sample gradient's norm."""
+    dv = bias[bias["method"] == "dv"].set_index("batch_size")
+    labels = list(dict.fromkeys(bias["label"]))
+    colors = method_colors(labels)
+    fig, ax = plt.subplots(figsize=(7.5, 4.6))
+    for label in labels:
+        s = bias[bias["label"] == label]
+        ok = s["resolved"]
+        ax.plot(s["batch_size"][ok], s["bias_norm"][ok], "o-", color=colors[label], label=f"{label}: bias")
+        ax.plot(s["batch_size"][~ok], np.maximum(s["bias_norm"][~ok], s["noise_norm"][~ok]), "v",
+                mfc="none", color=colors[label])
+        ax.plot(s["batch_size"], s["noise_norm"], ":", color=colors[label], lw=1)
+    ref_b = np.array([batches[0], batches[-1]], dtype=float)
+    ax.plot(ref_b, dv["bias_norm"].iloc[0] * ref_b[0] / ref_b, "k--", lw=1, label="∝ 1/B")
+    ax.axhline(float(dv["full_norm"].iloc[0]), color="grey", lw=1, label="|full-sample gradient| (DV)")
+    ax.set(xscale="log", yscale="log", xlabel="batch size B", ylabel="|E[minibatch gradient] − full gradient|",
+           title="gradient bias of a fixed critic")
+    ax.set_xticks(batches, [str(b) for b in batches])
+    ax.legend(fontsize="small")
+    return fig
+
+
 def rmse(errors) -> float:
     return float(np.sqrt(np.mean(np.square(errors))))
 
@@ -181,3 +239,23 @@ def consistency_findings(sweep: pd.DataFrame, agg: pd.DataFrame, sizes, seeds):
                           else "does not fall at every step"),
     })
     return slope, ci, slope_test, d_params, consistent, rate, glue
+
+
+def consistency_figure(sweep: pd.DataFrame, agg: pd.DataFrame, true_mi: float) -> plt.Figure:
+    """Left: every run's estimate and the mean ± sd per n; right: the RMSE against n, beside
+    the test-split estimate's and an n^(-1/2) line."""
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4))
+    ax = axes[0]
+    ax.scatter(sweep["n"], sweep["fresh_estimate"], s=12, alpha=0.6, label="one run (fresh read-out)")
+    ax.errorbar(agg["n"], agg["mean"], yerr=agg["sd"].fillna(0), fmt="o-", capsize=3, label="mean ± sd")
+    ax.axhline(true_mi, color="k", ls="--", lw=1, label="true MI")
+    ax.set(xscale="log", xlabel="number of samples n", ylabel="MINE estimate [nats]", title="estimate against n")
+    ax.legend(fontsize="small")
+    ax = axes[1]
+    ax.plot(agg["n"], agg["rmse"], "o-", label="RMSE over seeds (fresh read-out)")
+    ax.plot(agg["n"], agg["rmse_test"], "s:", alpha=0.6, label="RMSE of the test-split estimate")
+    ref = agg["rmse"].iloc[0] * np.sqrt(agg["n"].iloc[0] / agg["n"])
+    ax.plot(agg["n"], ref, "k--", lw=1, label="∝ n^(-1/2)")
+    ax.set(xscale="log", yscale="log", xlabel="number of samples n", ylabel="RMSE [nats]", title="error against n")
+    ax.legend(fontsize="small")
+    return fig

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
@@ -30,6 +31,13 @@ PAPER_TOY = "GAN+MINE covers every mode, the GAN drops some (Figures, read by ey
 PAPER_DC = "(stacked MNIST table, unverified transcription)"
 # which direction the paper claims for each toy measure, and whether higher is better
 TOY_MEASURES = {"modes covered": ("a>b", True), "KL": ("a<b", False), "high quality %": (None, True)}
+# what the results file's measures mean
+METRIC_DEFINITIONS = {
+    "high quality": "within 3 sigma of the nearest mode centre",
+    "modes covered": "modes with at least one high-quality sample (toy) or one sample (stacked)",
+    "KL": "KL(histogram over modes || uniform) in nats",
+    "confidence": "classifier's probability of its own label, mean over channels and samples",
+}
 
 
 def model_of(cfg: GANConfig, names=MODELS) -> str:
@@ -290,3 +298,103 @@ def recording_text(rec: dict | None, toy: dict, datasets: dict) -> str:
             + ("with this chapter's toy settings. " if same else "with other toy settings than this chapter's (rerun it). ")
             + checks + f" Stacked data: {r['stacked']['baseline_trained']['sentence']} "
             f"{r['stacked']['critic_mi_decision']['sentence']}")
+
+
+def norms_figure(history: dict, title: str) -> plt.Figure:
+    """A GAN+MINE run's gradient norms per step (adversarial, MI before and after clipping),
+    as running means over about a hundredth of the run."""
+    fig, ax = plt.subplots(figsize=(7, 3.4))
+    window = max(1, len(history["step"]) // 100)
+    for key, label, style in (("adv_norm", "adversarial", dict(lw=4, alpha=0.4)),
+                              ("mi_norm", "MI, before clipping", dict(lw=1.2)),
+                              ("mi_norm_clipped", "MI, after clipping", dict(lw=1.2, ls="--"))):
+        ax.plot(history["step"], pd.Series(history[key]).rolling(window, min_periods=1).mean(),
+                label=label, **style)
+    ax.set_yscale("log")
+    ax.set_xlabel("training step")
+    ax.set_ylabel("gradient norm")
+    ax.legend()
+    ax.set_title(title)
+    return fig
+
+
+def snapshots_figure(data, jobs, runs, steps, seed: int, models, colors: dict) -> plt.Figure:
+    """One dataset's samples of the GAN (top row) and GAN+MINE (bottom) of one seed at each
+    snapshot step, over the mixture's centres; ``models`` names the two rows."""
+    fig, axes = plt.subplots(2, len(steps), figsize=(3.1 * len(steps), 6.2), sharex=True,
+                             sharey=True)
+    for (d, cfg), run in zip(jobs, runs):
+        if d.name == data.name and cfg.seed == seed:
+            row = int(cfg.beta > 0)
+            for ax, step in zip(axes[row], steps):
+                x = run.snapshots[step][:2000]
+                ax.scatter(x[:, 0], x[:, 1], s=2, alpha=0.35, color=colors[models[row]],
+                           rasterized=True)
+                ax.scatter(data.centers[:, 0], data.centers[:, 1], s=8, marker="x",
+                           color="black", lw=0.8)
+                ax.set_title(f"{models[row]}, step {step}")
+                ax.set_aspect("equal")
+    lim = np.abs(data.centers).max() + 1.5
+    axes[0, 0].set_xlim(-lim, lim)
+    axes[0, 0].set_ylim(-lim, lim)
+    return fig
+
+
+def toy_metrics_figure(toy: pd.DataFrame, datasets: dict, models, colors: dict) -> plt.Figure:
+    """Modes covered (top) and KL to uniform (bottom) against step, mean and spread over
+    seeds of ``toy_metrics``, one column per dataset."""
+    fig, axes = plt.subplots(2, 2, figsize=(8, 5.6), sharex=True)
+    for col, name in enumerate(datasets):
+        for model in models:
+            part = toy[(toy["dataset"] == datasets[name].name) & (toy["model"] == model)]
+            stats = part.groupby("step")[["modes covered", "KL"]].agg(["mean", "std"])
+            for row, key in enumerate(("modes covered", "KL")):
+                axes[row, col].errorbar(stats.index, stats[key]["mean"], yerr=stats[key]["std"],
+                                        marker="o", capsize=3, color=colors[model], label=model)
+                axes[row, col].set_ylabel(key)
+        axes[0, col].set_title(datasets[name].name)
+        axes[1, col].set_xlabel("training step")
+    axes[0, 0].legend()
+    return fig
+
+
+def stacked_figure(real: np.ndarray, samples: dict, stacked: str) -> plt.Figure:
+    """Real stacked pictures beside each model's samples (``samples``: model -> pictures,
+    (n, 3, 28, 28) in [0, 1]), 8 x 8 tiles each."""
+    fig, axes = plt.subplots(1, 1 + len(samples), figsize=(10, 3.6))
+    grids = [(f"real {stacked}", real), *samples.items()]
+    for ax, (title, x) in zip(axes, grids):
+        x = np.asarray(x)[:64].transpose(0, 2, 3, 1)  # (n, 28, 28, 3)
+        side = int(np.sqrt(len(x)))
+        x = x[: side * side].reshape(side, side, 28, 28, 3).transpose(0, 2, 1, 3, 4)
+        ax.imshow(x.reshape(side * 28, side * 28, 3))
+        ax.set_title(title)
+        ax.axis("off")
+    return fig
+
+
+def toy_results(final, toy, toy_mi, clip: tuple, base: dict, drops: dict, drops_text: dict,
+                settings: dict, decisions: dict, seconds: dict) -> dict:
+    """The toy runs for the results file: ``clip`` is ``clip_check``'s (largest ratio,
+    percent active, decision), ``base`` and ``decisions`` are ``toy_decisions``' baseline
+    checks and gated decisions, ``drops`` and ``drops_text`` ``drops_modes``' by dataset."""
+    max_ratio, active, check = clip
+    return {"final": final.to_dict(orient="records"), "all_snapshots": toy.to_dict(orient="records"),
+            "critic_mi": toy_mi.to_dict(orient="records"),
+            "clip_max_ratio": max_ratio, "clip_active_percent": active, "clip": check.as_dict(),
+            "baseline_trained": {n: d.as_dict() for n, d in base.items()},
+            "drops_modes": {n: {**d.as_dict(), "text": drops_text[n]} for n, d in drops.items()},
+            "settings": settings,
+            "decisions": {f"{n}: {k}": d.as_dict() for (n, k), d in decisions.items()},
+            "seconds": seconds}
+
+
+def stacked_results(dc, judge_acc: float, real_true, real_judged, real_conf: float, base,
+                    decisions: dict, mi_decision, seconds: float) -> dict:
+    """The stacked-data runs for the results file (``stacked_rows``' rows, the classifier,
+    what it reads on real pictures, and ``stacked_decisions``' checks)."""
+    return {"runs": dc.to_dict(orient="records"), "classifier_test_accuracy": judge_acc,
+            "real_true_labels": real_true.summary(), "real_classifier_labels": real_judged.summary(),
+            "real_confidence": real_conf, "baseline_trained": base.as_dict(),
+            "decisions": {k: d.as_dict() for k, d in decisions.items()},
+            "critic_mi_decision": mi_decision.as_dict(), "seconds": seconds}

@@ -16,12 +16,15 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import NullLocator
 
 from ..tasks import gaussian_mi
 from . import evidence
 from .beside import decision_text
+from .plots import method_colors
 from .sweeps import estimates, fmt_cell, tolerance_over, wins_over, worst_error
 
 LABELS = {"mine": "MINE", "mine-f": "MINE-f", "ksg": "KSG", "dv": "DV (no correction)"}
@@ -163,6 +166,27 @@ def sweep_findings(sweep: pd.DataFrame, summary: pd.DataFrame, rhos: Sequence[fl
     return glue, decisions, facts
 
 
+def sweep_figure(summary: pd.DataFrame, methods: Sequence[str], rhos: Sequence[float], colors: dict) -> plt.Figure:
+    """One panel per dimension (1, 10): the true MI against rho, each method's mean ± sd over
+    seeds (shifted a little along rho so the bars do not overlap) and the optimal critic."""
+    fig, axes = plt.subplots(1, 2, figsize=(13, 4.6))
+    fine = np.linspace(-0.995, 0.995, 400)
+    for ax, dim in zip(axes, (1, 10)):
+        ax.plot(fine, [gaussian_mi(dim, r) for r in fine], "k-", lw=1.2, label="true MI")
+        for i, method in enumerate(methods):
+            s = summary[(summary["method"] == method) & (summary["dim"] == dim)]
+            ax.errorbar(s["rho"] + (i - 1) * 0.012, s["mean"], yerr=s["sd"].fillna(0.0), fmt="o", ms=5, capsize=3,
+                        color=colors[method], label=f"{LABELS[method]} (mean ± sd)")
+        s = summary[(summary["method"] == "mine") & (summary["dim"] == dim)]
+        ax.plot(s["rho"], s["oracle_mean"], "D", mfc="none", ms=7, color="grey",
+                label="optimal critic, same test rows")
+        ax.set(xlabel="ρ", ylabel="MI [nats]", title=f"d = {dim} (X, Z ∈ R^{dim})")
+        if dim == 10:
+            ax.set_ylim(-0.5, 1.1 * gaussian_mi(10, max(abs(r) for r in rhos)))
+    axes[0].legend(fontsize="small", loc="upper center")
+    return fig
+
+
 def readout_floor(truth: float, n_test: int, oracle: np.ndarray) -> dict:
     """Song and Ermon's variance of an NWJ-type read-out, sqrt((e^I - 1)/N), beside the ratio
     e^I / N that says whether its regime (N large against e^I) applies, and the optimal
@@ -253,6 +277,25 @@ def curve_findings(curves: pd.DataFrame, tasks, methods: Sequence[str], budget: 
     return glue
 
 
+def curves_figure(curves: pd.DataFrame, tasks, methods: Sequence[str], colors: dict, budget: int) -> plt.Figure:
+    """One panel per (d, rho): each method's training bound (50-step mean) and validation
+    points, the truth and the sweep runs' number of steps."""
+    fig, axes = plt.subplots(1, len(tasks), figsize=(13, 4.4))
+    for ax, (d, r) in zip(axes, tasks):
+        for method in methods:
+            c = curves[(curves["dim"] == d) & (curves["rho"] == r) & (curves["method"] == method)]
+            tr, va = c[c["kind"] == "train"], c[c["kind"] == "validation"]
+            ax.plot(tr["step"], tr["estimate"].rolling(50, min_periods=1).mean(), lw=1, alpha=0.8,
+                    color=colors[method], label=f"{LABELS[method]}, train (50-step mean)")
+            ax.plot(va["step"], va["estimate"], "o", ms=3, color=colors[method])
+        ax.axhline(gaussian_mi(d, r), color="k", ls="--", lw=1, label="true MI")
+        ax.axvline(budget, color="grey", ls=":", lw=1, label="steps of the sweep runs")
+        ax.set(xlabel="training step", ylabel="bound [nats]", title=f"d = {d}, ρ = {r:g}",
+               ylim=(-0.2, 1.25 * gaussian_mi(d, r)))
+    axes[0].legend(fontsize="small", loc="lower right")
+    return fig
+
+
 def study_values(rows: pd.DataFrame, column: str, **where) -> np.ndarray:
     """A column of a study's rows matching ``where``, ordered by seed."""
     for key, value in where.items():
@@ -313,6 +356,36 @@ def batch_findings(batches: pd.DataFrame):
     for m in ("mine", "mine-f"):
         glue.update({f"b-{m}-lo": float(b.loc[(m, lo), "mean"]), f"b-{m}-hi": float(b.loc[(m, hi), "mean"])})
     return glue, noise
+
+
+def studies_figure(ema_sum: pd.DataFrame, batch_sum: pd.DataFrame, ema_batches, batches, truth: float,
+                   colors: dict) -> plt.Figure:
+    """MINE's estimate and training noise against the moving-average rate (one line per batch
+    size), and MINE's and MINE-f's estimates against the batch size."""
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
+    rate_colors = method_colors([f"B = {bs}" for bs in ema_batches])
+    for bs in ema_batches:
+        s = ema_sum[ema_sum["batch_size"] == bs]
+        axes[0].errorbar(s["ema_rate"], s["mean"], yerr=s["sd"].fillna(0.0), fmt="o-", capsize=3,
+                         color=rate_colors[f"B = {bs}"], label=f"B = {bs}")
+        axes[1].plot(s["ema_rate"], s["train_sd"], "o-", color=rate_colors[f"B = {bs}"], label=f"B = {bs}")
+    axes[0].axhline(truth, color="k", ls="--", lw=1, label="true MI")
+    axes[0].set(xscale="log", xlabel="moving-average rate r (1 = plain DV)", ylabel="held-out estimate [nats]",
+                title="MINE: estimate against the rate")
+    axes[1].set(xscale="log", xlabel="moving-average rate r (1 = plain DV)",
+                ylabel="step-to-step sd of the minibatch bound [nats]", title="MINE: noise of training")
+    for method in ["mine", "mine-f"]:
+        s = batch_sum[batch_sum["method"] == method]
+        axes[2].errorbar(s["batch_size"], s["mean"], yerr=s["sd"].fillna(0.0), fmt="o-", capsize=3,
+                         color=colors[method], label=LABELS[method])
+    axes[2].axhline(truth, color="k", ls="--", lw=1, label="true MI")
+    axes[2].set(xscale="log", xlabel="batch size", ylabel="held-out estimate [nats]",
+                title="estimate against the batch size")
+    axes[2].xaxis.set_minor_locator(NullLocator())   # the log axis's minor labels overlapped the batch sizes
+    axes[2].set_xticks(batches, [str(v) for v in batches])
+    for ax in axes:
+        ax.legend(fontsize="small")
+    return fig
 
 
 def size_rows(config, n: dict[int, int], rhos, seeds, n_study: int, study_seeds, ema_rate: float,

@@ -13,6 +13,7 @@ the library never imports this one.
 
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
@@ -290,3 +291,94 @@ def sizes_glue(base: ib.IBConfig, n_train: int, n_test: int, seeds, beta: float,
                    f"{base.smoothing}, additive noise s = {base.input_noise}, "
                    f"{base.noise_dim} propagated noise inputs"),
     }
+
+
+# ---------------------------------------------------------------- figures and glue
+
+def errors_figure(errors: dict, colors: dict, baseline_mean: float, dataset: str):
+    """Every run's test error (dots, one per seed) and each model's mean ± sd, one column per
+    model in the order of ``colors``, with the baseline's mean as a dashed line."""
+    names = list(colors)
+    fig, ax = plt.subplots(figsize=(9, 3.8))
+    for i, name in enumerate(names):
+        errs = errors[name]
+        ax.scatter(np.full(len(errs), i), errs, color=colors[name], s=28, zorder=3)
+        if len(errs) > 1:
+            ax.errorbar(i + 0.18, errs.mean(), yerr=errs.std(ddof=1), fmt="D", color=colors[name],
+                        capsize=4, ms=6)
+    ax.axhline(baseline_mean, color="0.4", lw=1, ls="--", label="baseline mean")
+    ax.set_xticks(range(len(names)), names, rotation=35, ha="right")
+    ax.set_ylabel(f"{dataset} test error (%)")
+    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), frameon=False)  # above the axes
+    return fig
+
+
+def mi_figure(records: list[dict], names, colors: dict, beta: float):
+    """Left: MINE's estimate of I(X; Z) per epoch for each MINE-IB model in ``names``;
+    right: DVB's KL term (mean over seeds)."""
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
+    for name in names:
+        ep, info = mean_curve(records, name, "info")
+        axes[0].plot(ep, info, marker="o", color=colors[name], label=name)
+    axes[0].set(xlabel="epoch", ylabel="MINE estimate of I(X; Z) (nats)", title=f"MINE-IB, beta = {beta:g}")
+    axes[0].legend()
+    ep, kl = mean_curve(records, "DVB", "info")
+    axes[1].plot(ep, kl, marker="o", color=colors["DVB"], label="DVB: KL (upper bound)")
+    axes[1].set(xlabel="epoch", ylabel="KL term (nats)", title="variational bottleneck")
+    axes[1].legend()
+    return fig
+
+
+def training_glue(records: list[dict], names, best: str, shares: dict) -> dict:
+    """DVB's KL and the best MINE-IB model's estimate at the first and last epoch, and the
+    information term's share of the loss (names without the chapter's prefix)."""
+    kl = mean_curve(records, "DVB", "info")[1]
+    info = mean_curve(records, best, "info")[1]
+    return {"kl-first": evidence.fmt_num(kl[0], 1), "kl-last": evidence.fmt_num(kl[-1], 1),
+            "mi-first-best": evidence.fmt_num(info[0], 2),
+            "mi-last-best": evidence.fmt_num(float(info[-1]), 2),
+            "share-best": evidence.fmt_spread(shares[best], digits=2),
+            "share-mine": ", ".join(f"{n} {evidence.fmt_num(np.mean(shares[n]), 2)} %" for n in names),
+            "share-dvb": evidence.fmt_spread(shares["DVB"], digits=2)}
+
+
+def sweep_figure(sweep: pd.DataFrame, collapsed, negative, baseline_errors, color, dataset: str):
+    """The beta sweep: test error (with the baseline's mean ± sd) and the held-out MINE
+    estimate per beta; broken runs off the scale (``sweep_panel``)."""
+    mean = float(np.mean(baseline_errors))
+    sd = np.std(baseline_errors, ddof=1)
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.8))
+    sweep_panel(axes[0], sweep["error"].to_numpy(), ~collapsed, (mean - sd, mean + sd), color)
+    axes[0].set_ylabel(f"{dataset} test error (%)")
+    sweep_panel(axes[1], sweep["mi_test"].to_numpy(), ~(collapsed | negative), None, color)
+    axes[1].set_ylabel("MINE estimate on test images (nats)")
+    for ax in axes:
+        ax.set_xticks(np.arange(len(sweep)), [f"{b:g}" for b in sweep.index])
+        ax.set_xlabel("beta")
+    fig.tight_layout()
+    return fig
+
+
+# ---------------------------------------------------------------- the results file
+
+def model_results(errors: dict, runs: pd.DataFrame) -> dict:
+    """Per model: its errors, their mean, the paper's MNIST error and the held-out estimates."""
+    return {name: {"errors_percent": errors[name].tolist(),
+                   "mean": float(np.mean(errors[name])),
+                   "paper_mnist_percent": PAPER.get(name),
+                   "mi_test_nats": runs.loc[runs.model == name].sort_values("seed")["mi_test"].tolist()}
+            for name in errors}
+
+
+def sweep_results(sweep: pd.DataFrame, encoder: str, seeds, trend: str, collapse: str) -> dict:
+    return {"encoder": encoder, "seeds": seeds, "trend": trend, "collapse": collapse,
+            "betas": [float(b) for b in sweep.index],
+            "error_percent": sweep["error"].tolist(), "mi_test_nats": sweep["mi_test"].tolist(),
+            "loss_share_percent": sweep["share"].tolist()}
+
+
+def settings_results(base: ib.IBConfig, n_train: int, n_test: int) -> dict:
+    return {"n_train": n_train, "n_test": n_test, "hidden": list(base.hidden),
+            "code_dim": base.code_dim, "critic_hidden": list(base.critic_hidden),
+            "epochs": base.epochs, "lr": base.lr, "batch_size": base.batch_size,
+            "eval_samples": base.eval_samples}

@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import math
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+import seaborn as sns
+from matplotlib.ticker import FormatStrFormatter
 
 from . import evidence
 from .loss_study import (
+    BASELINES,
     COLLAPSE,
     REPORT_CLAIMS,
     accuracy_text,
@@ -26,7 +30,12 @@ from .loss_study import (
     report_claim,
     seed_tracks_truth,
     smoothness_text,
+    twin_curves_text,
 )
+from .results import json_rows
+
+OWN = "mine-f, own bound"  # the heatmap's row of MINE-f read out with its own bound
+WRITTEN = ("softplus", "lse", "regularised", "noise")  # losses whose formula differs from DV's
 
 
 def settings_glue(cfg, a_star: float) -> dict:
@@ -218,3 +227,141 @@ def report_claims(chapter: str, verdicts: pd.DataFrame, cfg, c: dict, offset_d, 
              for text, value, d in (("softplus: the critics' offset sits at log A*", math.log(a_star), offset_d),
                                     ("softplus: its own value sits A* nats below DV", -a_star, gap_d))]
     return rows, {f"claim_{loss}": f"{decisions[loss].kind}: {text}" for loss, text in checks.items()}
+
+
+def bias_figure(table: pd.DataFrame, losses) -> plt.Figure:
+    """Heatmap of each loss's bias (read out with DV; MINE-f also with its own bound) per
+    (rho, batch) cell of ``cell_summary``, annotated with the bias and its spread."""
+    rows = [table.assign(shown=table["loss"], b=table["bias_dv"]),
+            table[table["loss"] == "mine-f"].assign(shown=OWN, b=table["bias"])]
+    heat = pd.concat(rows, ignore_index=True)
+    heat["column"] = [f"ρ={r:g}\nN={n}" for r, n in zip(heat["rho"], heat["batch_size"])]
+    heat["label"] = [("diverged" if not np.isfinite(b) else f"{b:+.2f}" if not np.isfinite(s)
+                      else f"{b:+.2f}\n±{s:.2f}") for b, s in zip(heat["b"], heat["sd"])]
+    order = list(losses)
+    if "mine-f" in order:
+        order.insert(order.index("mine-f") + 1, OWN)
+    columns = heat["column"].unique()
+    grid = heat.pivot(index="shown", columns="column", values="b").loc[order, columns]
+    labels = heat.pivot(index="shown", columns="column", values="label").loc[order, columns]
+    fig, ax = plt.subplots(figsize=(11, 6.4))
+    limit = max(0.5, float(np.nanmax(np.abs(grid.clip(-3, 3).to_numpy()))))
+    sns.heatmap(grid.clip(-limit, limit), annot=labels, fmt="", annot_kws={"fontsize": 8},
+                cmap="RdBu", center=0, vmin=-limit, vmax=limit,
+                cbar_kws={"label": "bias (nats)"}, ax=ax)
+    ax.set_xlabel("correlation ρ and batch size N")
+    ax.set_ylabel("training loss (read out with the DV bound)")
+    return fig
+
+
+def curves_figure(curves: pd.DataFrame, runs: pd.DataFrame, losses, batch_sizes, rhos,
+                  colors: dict, twins) -> plt.Figure:
+    """Mean validation estimate against step, one panel per (rho, batch); twin losses
+    dashed, the true MI dotted."""
+    fig, axes = plt.subplots(len(rhos), len(batch_sizes), squeeze=False,
+                             figsize=(4.6 * len(batch_sizes), 3.4 * len(rhos)), sharex=True)
+    for i, rho in enumerate(rhos):
+        truth = float(runs.loc[runs["rho"] == rho, "true_mi"].iloc[0])
+        for j, batch in enumerate(batch_sizes):
+            ax = axes[i, j]
+            part = curves[(curves["rho"] == rho) & (curves["batch_size"] == batch)]
+            mean = part.groupby(["loss", "step"], sort=False)["val_estimate"].mean().reset_index()
+            for loss in losses:
+                m = mean[mean["loss"] == loss]
+                style = "--" if loss in dict(twins) else "-"
+                ax.plot(m["step"], m["val_estimate"], style, color=colors[loss], label=loss, lw=1.4)
+            ax.axhline(truth, color="black", lw=1, ls=":", label="true MI")
+            ax.set_ylim(0, truth + 0.6)
+            ax.set_title(f"ρ = {rho:g} (I = {truth:.2f} nats), batch {batch}")
+            ax.set_xlabel("training step")
+            ax.set_ylabel("validation estimate (nats)")
+    axes[0, -1].legend(fontsize="x-small", ncol=2, loc="lower right")
+    return fig
+
+
+def curves_glue(table: pd.DataFrame, curves: pd.DataFrame, losses, twins, rhos, tol: float) -> dict:
+    """The losses with a collapsed run, and which twins' curves stay together (no prefix)."""
+    collapsed = [name for name in losses if table.loc[table["loss"] == name, "collapsed"].sum() > 0]
+    return {"collapsed_list": ", ".join(collapsed) or "none",
+            "twin_curves": twin_curves_text(curves, twins, rhos, tol)}
+
+
+def top_glue(table: pd.DataFrame, rhos) -> dict:
+    """The largest bias at the highest correlation, among the baselines and the losses that
+    claim to improve on them (names without the chapter's prefix)."""
+    top = table[table["rho"] == max(rhos)]
+    top = top[top["loss"].isin(BASELINES + ("eam", "softplus", "clipped", "regularised", "noise"))]
+    best = top.loc[top["bias"].idxmax()]
+    return {"top_rho": float(best["rho"]), "top_mi": float(best["true_mi"]),
+            "top_bias": float(best["bias"]),
+            "top_loss": f"{best['loss']}, batch {int(best['batch_size'])}"}
+
+
+def own_table(written: pd.DataFrame) -> pd.DataFrame:
+    """Per loss, the mean of its formula's own value against the truth and against DV, and
+    of the critic's offset."""
+    names = {"own_error": "own value − true MI", "own_gap": "own value − DV (same critic)",
+             "offset": "offset log E_Q[e^T]"}
+    return (written.groupby("loss")[["own_error", "own_gap", "offset"]].mean()
+            .rename(columns=names).reset_index())
+
+
+def written_figure(written: pd.DataFrame, ok: pd.DataFrame, losses, colors: dict,
+                   a_star: float) -> plt.Figure:
+    """Left: each written formula minus DV, per loss and rho. Right: each run's offset
+    log E_Q[e^T], per loss, against log A* and 1."""
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
+    order = [name for name in WRITTEN if name in set(written["loss"])]
+    sns.barplot(data=written.assign(rho=written["rho"].map(lambda r: f"{r:g}")), x="loss",
+                y="own_gap", hue="rho", order=order, errorbar="sd", ax=ax1)
+    ax1.axhline(0, color="black", lw=0.8)
+    ax1.axhline(-a_star, color="black", ls="--", lw=1, label="−A* (softplus, theory)")
+    ax1.set_ylabel("formula as written − DV (nats)")
+    ax1.set_title("the report's formula minus DV, same critic and pairs")
+    ax1.legend(title="ρ", fontsize="x-small", loc="upper right")
+
+    sns.stripplot(data=ok, x="loss", y="offset", order=list(losses), hue="loss",
+                  palette=colors, legend=False, ax=ax2, size=4)
+    ax2.axhline(math.log(a_star), color="black", ls="--", lw=1, label="log A* (softplus optimum)")
+    ax2.axhline(1.0, color="gray", ls=":", lw=1, label="1 (MINE-f optimum)")
+    ax2.set_yscale("symlog", linthresh=2.0)
+    low, high = ax2.get_ylim()
+    ticks = (-100, -30, -10, -3, -1, 0, 1, 3, 10, 30, 100)
+    ax2.set_yticks([t for t in ticks if low <= t <= high])
+    ax2.set_ylabel("offset log E_Q[e^T]")
+    ax2.yaxis.set_major_formatter(FormatStrFormatter("%g"))
+    ax2.set_title("where each loss puts the critic's offset")
+    ax2.tick_params(axis="x", rotation=60)
+    ax2.legend(fontsize="x-small")
+    return fig
+
+
+def headline(config: dict, seconds: float, a_star: float, table: pd.DataFrame, runs: pd.DataFrame,
+             verdicts: pd.DataFrame, checks: dict, claims: list, losses) -> dict:
+    """The chapter's results file: sizes, summary, claims, verdicts and decisions per loss,
+    the formula checks (``formula_checks``) and every run."""
+    def decisions(loss):
+        pairs = (("accuracy", verdicts.loc[loss, "accuracy"]),
+                 ("smoothness", verdicts.loc[loss, "smoothness"]))
+        return {aspect: d.as_dict() for aspect, d in pairs if d is not None}
+
+    c = checks
+    return {
+        "sizes": {k: (list(v) if isinstance(v, tuple) else v) for k, v in config.items()},
+        "study_seconds": seconds,
+        "a_star": a_star,
+        "summary": json_rows(table),
+        "claims": claims,
+        "verdicts": json_rows(verdicts.drop(columns=["accuracy", "smoothness"]).reset_index()),
+        "decisions": {loss: decisions(loss) for loss in losses},
+        "checks": {"softplus_own_minus_dv": c["sp_gap"], "softplus_offset": c["sp_offset"],
+                   "mine_f_offset": c["nwj_offset"], "lse_own_above_truth": c["lse_above"],
+                   "lse_median_last_val": c["lse_final"], "regularised_offset": c["reg_offset"],
+                   "eam_vs_mine_max_gap": c["eam_vs_mine"], "noise_vs_dv_max_gap": c["noise_vs_dv"],
+                   "lse_corrected_vs_dv_max_gap": c["lsec_vs_dv"]},
+        "usable": [loss for loss in losses if verdicts.loc[loss, "usable"]],
+        "unusable": [loss for loss in losses if not verdicts.loc[loss, "usable"]],
+        "steps_measured_on": "validation curve (first evaluation within tolerance); steps_train: "
+                             "running mean of the training curve",
+        "runs": json_rows(runs.drop(columns=["message"])),
+    }

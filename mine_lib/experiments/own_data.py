@@ -1,5 +1,6 @@
 """Chapter 11's sentences: does an estimate settle as the rows grow, is the truth inside the
-spread over repeats, and what a model-based estimate reads beside the default.
+spread over repeats, and what a model-based estimate reads beside the default; and the
+chapter's training figure, tables and glue, so its code reads as the user's steps.
 
 Layer: the book's experiments. May import the library and other experiment modules;
 the library never imports this one.
@@ -15,7 +16,9 @@ import sys
 import time
 from collections.abc import Sequence
 
+import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 from scipy import stats
 
 from . import evidence
@@ -130,3 +133,75 @@ def run_cli(x_path: str, z_path: str, *args) -> tuple[dict, float, str]:
     seconds = time.perf_counter() - start
     shown = "$ python -m mine_lib estimate x.csv z.csv --json " + " ".join(map(str, args)) + "\n" + out.stdout.strip()
     return json.loads(out.stdout), seconds, shown
+
+
+# ---------------------------------------------------------------- figures, tables and glue
+
+def api_glue(result, cli_mi: float) -> dict:
+    """What the Python call returned, and whether it equals the command line's number
+    (names without the chapter's prefix). ``result`` is an ``MIEstimate`` of the default."""
+    verdict = ("the same number as the command line" if result.mi == cli_mi else
+               f"differs from the command line by {abs(result.mi - cli_mi):.2e} nats")
+    return {"api_mi": result.mi, "api_verdict": verdict, "api_steps": result.steps,
+            "api_best": result.best_step, "api_ntest": result.n_test, "api_low": result.ci_low,
+            "api_high": result.ci_high, "api_accounts": result.ci_accounts_for,
+            "api_folds": len(result.history["fold_estimates"])}
+
+
+def training_figure(history: dict, best_step: int, estimate: tuple[float, float, float], truth: float):
+    """The validation curve of each fold's critic over the steps, the step kept, the
+    estimate (``estimate``: value, interval low, interval high) and the truth."""
+    mi, low, high = estimate
+    fig, ax = plt.subplots(figsize=(6.5, 3.6))
+    curves = np.atleast_2d(history["val_estimate"])
+    for f in range(curves.shape[1]):
+        ax.plot(history["val_step"], curves[:, f], marker="o", ms=2, lw=1, alpha=0.7,
+                label="validation, one critic per fold" if f == 0 else None)
+    ax.axvline(best_step, color="grey", ls=":", label="kept critics (median step)")
+    ax.axhline(mi, color="black", lw=1, label=f"estimate {mi:.3f}")
+    ax.axhspan(low, high, color="black", alpha=0.1, label="95 % interval")
+    ax.axhline(truth, color="red", ls="--", lw=1, label=f"truth {truth:.3f}")
+    ax.set_xlabel("step")
+    ax.set_ylabel("estimate (nats)")
+    lo = np.nanmin(curves) if curves.size else 0.0
+    ax.set_ylim(min(lo, 0.0) - 0.1, max(truth, np.nanmax(curves)) + 0.4)
+    ax.legend(fontsize=7, loc="lower right")
+    return fig
+
+
+def growth_glue(growth: pd.DataFrame, settled: evidence.Decision) -> dict:
+    """The estimate on the fewest and on all rows, and whether it settled (names without prefix)."""
+    return {"growth_first": float(growth["estimate"].iloc[0]),
+            "growth_first_rows": int(growth["rows"].iloc[0]),
+            "growth_last": float(growth["estimate"].iloc[-1]),
+            "settle_sentence": settled.sentence, "settle_verdict": settled_word(settled)}
+
+
+def warnings_fired(cases) -> evidence.Decision:
+    """Does each case built to trigger a warning show it? ``cases``: (label, estimate, the
+    warning code it was built for or None)."""
+    missed = [label for label, r, code in cases if code and not any(w.code == code for w in r.warnings)]
+    return evidence.holds_everywhere(len(missed), sum(key is not None for *_, key in cases),
+                                     "Each warning fires on the case built to trigger it",
+                                     cases="cases")
+
+
+def warnings_table(cases):
+    """Each case's estimate, interval and warnings, one a line (a styled table)."""
+    rows = [{"data": label, "estimate": r.mi, "ci_low": r.ci_low, "ci_high": r.ci_high,
+             "warnings": "\n".join(r.warnings) or "(none)"} for label, r, _ in cases]
+    return pd.DataFrame(rows).set_index("data").round(3).style.set_properties(
+        subset=["warnings"], **{"white-space": "pre-wrap", "text-align": "left"})
+
+
+def method_row(method: str, result, truth: float) -> dict:
+    """One row of the table of methods on the same rows."""
+    return {"method": method, "estimate": result.mi, "estimate / truth": result.mi / truth,
+            "seconds": result.seconds, "steps": result.steps}
+
+
+def closest_glue(methods: pd.DataFrame) -> dict:
+    """The method closest to the truth, its ratio and KSG's (names without prefix)."""
+    closest = methods["estimate / truth"].sub(1).abs().idxmin()
+    return {"closest": closest, "closest_ratio": float(methods.loc[closest, "estimate / truth"]),
+            "ksg_ratio": float(methods.loc["ksg", "estimate / truth"])}

@@ -8,7 +8,6 @@ modules, never ``mine_lib.experiments``.
 
 from __future__ import annotations
 
-import itertools
 import math
 import time
 from dataclasses import asdict, dataclass
@@ -18,6 +17,7 @@ import torch
 from tqdm.std import tqdm  # tqdm.auto warns "IProgress not found" in notebooks
 
 from ..errors import DivergenceError, InputError
+from ..stacking import StackedMLP
 from ..utils import pick_device, standardize_columns
 from .result import MIN_ROWS, MIEstimate, MIWarning, check_pair
 
@@ -87,20 +87,13 @@ def rank_gauss(a: np.ndarray) -> np.ndarray:
     return ndtri((ranks - 0.5) / a.shape[0])
 
 
-class CriticStack(torch.nn.Module):
+class CriticStack(StackedMLP):
     """``k`` independent concatenation critics T_f(x, z) = MLP_f([x, z]) evaluated together:
-    input (k, rows, dx + dz), output (k, rows)."""
+    input (k, rows, dx + dz), output (k, rows). A ``StackedMLP`` drawn fresh (layer by layer,
+    like ``nn.Linear``), plus an optional Gaussian offset per critic."""
 
     def __init__(self, k: int, n_in: int, hidden: tuple[int, ...]):
-        super().__init__()
-        sizes = [n_in, *hidden, 1]
-        self.weights = torch.nn.ParameterList()
-        self.biases = torch.nn.ParameterList()
-        for a, b in itertools.pairwise(sizes):
-            bound = 1.0 / math.sqrt(a)  # the nn.Linear initialisation
-            self.weights.append(torch.nn.Parameter(torch.empty(k, a, b).uniform_(-bound, bound)))
-            self.biases.append(torch.nn.Parameter(torch.empty(k, 1, b).uniform_(-bound, bound)))
-
+        super().__init__(*StackedMLP.fresh_layers(k, [n_in, *hidden, 1]))
         self.quad: torch.Tensor | None = None  # (k, d, d): the Gaussian offset, if set
         self.const: torch.Tensor | None = None  # (k, 1)
         self.scale = torch.nn.Parameter(torch.ones(k, 1))  # how much of the offset each keeps
@@ -110,12 +103,7 @@ class CriticStack(torch.nn.Module):
         self.quad, self.const = quad, const.reshape(-1, 1)
 
     def forward(self, xz: torch.Tensor) -> torch.Tensor:
-        h = xz
-        for i, (w, b) in enumerate(zip(self.weights, self.biases)):
-            h = torch.baddbmm(b, h, w)
-            if i < len(self.weights) - 1:
-                h = torch.relu(h)
-        out = h.squeeze(-1)
+        out = super().forward(xz).squeeze(-1)
         if self.quad is not None:
             gauss = -0.5 * (torch.bmm(xz, self.quad) * xz).sum(-1) + self.const
             out = out + self.scale * gauss

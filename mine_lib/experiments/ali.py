@@ -16,11 +16,12 @@ The encoder is a Gaussian with a learned mean F(x) and a fixed standard deviatio
 critic on (x, z) pairs, so the information that passes through the encoder is measured
 for all three; only "ali+mine" sends its gradient into the encoder.
 
-``train_ali_seeds`` trains several seeds of one model as one stacked computation (every
-layer a batched matrix product over the seeds), each seed drawing its own weights,
-minibatches and noise, so that it trains exactly as it would alone; ``train_ali`` is one
-seed of it. ``clip=True`` applies the paper's adaptive clipping to the MI gradient of
-"ali+mine" (its norm capped by the adversarial gradient's, per seed).
+``train_ali_seeds`` trains several seeds of one model as one stacked computation
+(``mine_lib.stacking``: every layer a batched matrix product over the seeds), each seed
+drawing its own weights, minibatches and noise, so that it trains exactly as it would
+alone; ``train_ali`` is one seed of it. ``clip=True`` applies the paper's adaptive
+clipping to the MI gradient of "ali+mine" (its norm capped by the adversarial gradient's,
+per seed).
 
 Images are any (n, C, H, W) float tensor in [0, 1] (uint8 0..255 and (n, H, W) are also
 accepted); the networks are multilayer perceptrons on the flattened image.
@@ -45,6 +46,7 @@ from .. import bounds
 from ..critics import ConcatCritic
 from ..errors import InputError
 from ..objectives import MineLoss
+from ..stacking import stack, unstack
 from ..utils import ensure_finite, pick_device, seed_everything
 from .gan import adaptive_clip, model_norms  # the paper's clipping, one implementation
 from .image_metrics import as_images
@@ -194,66 +196,6 @@ def critic_scores(critic: nn.Module, x: Tensor, z: Tensor, perm: Tensor) -> tupl
 
 
 # ---------------------------------------------------------------- stacked networks
-
-class StackedLinear(nn.Module):
-    """S Linear layers of one shape, applied at once: (S, B, n_in) -> (S, B, n_out)."""
-
-    def __init__(self, layers: Sequence[nn.Linear]):
-        super().__init__()
-        self.weight = nn.Parameter(torch.stack([m.weight.detach().T for m in layers]).clone())
-        self.bias = nn.Parameter(torch.stack([m.bias.detach()[None] for m in layers]).clone())
-
-    def forward(self, x: Tensor) -> Tensor:
-        return torch.baddbmm(self.bias, x, self.weight)
-
-    @torch.no_grad()
-    def copy_member(self, s: int, into: nn.Linear) -> None:
-        into.weight.copy_(self.weight[s].T)
-        into.bias.copy_(self.bias[s, 0])
-
-
-class StackedDropout(nn.Module):
-    """Dropout whose mask for member s comes from generator s, so that a member's training
-    does not depend on which other members share the stack."""
-
-    def __init__(self, p: float, generators: Sequence[torch.Generator]):
-        super().__init__()
-        self.p, self.generators = float(p), list(generators)
-
-    def forward(self, x: Tensor) -> Tensor:
-        if not self.training or self.p == 0.0:
-            return x
-        keep = torch.stack([torch.rand(x.shape[1:], generator=g) for g in self.generators])
-        return x * (keep.to(x) >= self.p) / (1.0 - self.p)
-
-
-STATELESS = (nn.LeakyReLU, nn.ReLU, nn.Sigmoid)
-
-
-def stack(members: Sequence[nn.Module], generators: Sequence[torch.Generator]) -> nn.Module:
-    """One module computing all members (Sequential of Linear, LeakyReLU, ReLU, Sigmoid,
-    Dropout, nested) on (S, B, n) inputs."""
-    first = members[0]
-    if isinstance(first, nn.Sequential):
-        return nn.Sequential(*[stack([m[i] for m in members], generators) for i in range(len(first))])
-    if isinstance(first, nn.Linear):
-        return StackedLinear(members)
-    if isinstance(first, nn.Dropout):
-        return StackedDropout(first.p, generators)
-    if isinstance(first, STATELESS):
-        return first
-    raise InputError(f"cannot stack a {type(first).__name__}")
-
-
-@torch.no_grad()
-def unstack(stacked: nn.Module, s: int, into: nn.Module) -> None:
-    """Write member s of a ``stack`` into a plain module of the same layout."""
-    if isinstance(stacked, StackedLinear):
-        stacked.copy_member(s, into)
-    elif isinstance(stacked, nn.Sequential):
-        for part, target in zip(stacked, into):
-            unstack(part, s, target)
-
 
 class StackedPair(nn.Module):
     """The S discriminators D(x, z) or the S critics T(x, z) of a stack, on (S, B, .) inputs."""

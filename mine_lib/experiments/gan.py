@@ -36,6 +36,7 @@ from torch import Tensor, nn
 from .. import bounds
 from ..critics import ConcatCritic, mlp
 from ..errors import InputError
+from ..stacking import StackedMLP
 from ..utils import ensure_finite, pick_device, seed_everything
 
 # ---------------------------------------------------------------- toy data
@@ -183,52 +184,6 @@ def dcgan_nets(d_noise: int = 32, d_code: int = 16, width: int = 32,
                    ImageCodeCritic(d_code, critic_width), d_noise, d_code)
 
 
-class StackedMLP(nn.Module):
-    """S ReLU MLPs of one shape (``critics.mlp``), evaluated at once with batched matmuls.
-
-    The toy experiments train many small GANs (datasets x beta x seeds); one step of all of
-    them together costs little more than one step of one, because such small networks
-    are dominated by per-operation overhead on a CPU. Input (S, B, n_in) -> (S, B, n_out).
-    Each member starts from the weights of the given plain MLP and can be copied back.
-    """
-
-    def __init__(self, members: Sequence[nn.Sequential]):
-        super().__init__()
-        shapes = [linear_shapes(m) for m in members]
-        if not members or any(s != shapes[0] for s in shapes):
-            raise InputError("StackedMLP needs at least one MLP, all of the same shape")
-        self.weights = nn.ParameterList()
-        self.biases = nn.ParameterList()
-        for i in range(len(shapes[0])):
-            layers = [[m for m in member if isinstance(m, nn.Linear)][i] for member in members]
-            self.weights.append(nn.Parameter(torch.stack([m.weight.detach().T for m in layers])))
-            self.biases.append(nn.Parameter(torch.stack([m.bias.detach()[None] for m in layers])))
-
-    def forward(self, x: Tensor) -> Tensor:
-        last = len(self.weights) - 1
-        for i, (w, b) in enumerate(zip(self.weights, self.biases)):
-            x = torch.baddbmm(b, x, w)
-            if i < last:
-                x = torch.relu(x)
-        return x
-
-    @torch.no_grad()
-    def copy_member(self, s: int, into: nn.Sequential) -> nn.Sequential:
-        """Write member s's weights into a plain MLP of the same shape; return it."""
-        linears = [m for m in into if isinstance(m, nn.Linear)]
-        for layer, w, b in zip(linears, self.weights, self.biases):
-            layer.weight.copy_(w[s].T)
-            layer.bias.copy_(b[s, 0])
-        return into
-
-
-def linear_shapes(net: nn.Sequential) -> list[tuple[int, int]]:
-    """(in, out) of every Linear layer; only Linear and ReLU layers are allowed."""
-    if any(not isinstance(m, (nn.Linear, nn.ReLU)) for m in net):
-        raise InputError("StackedMLP takes plain MLPs of Linear and ReLU layers only")
-    return [(m.in_features, m.out_features) for m in net if isinstance(m, nn.Linear)]
-
-
 # ---------------------------------------------------------------- adaptive clipping
 
 
@@ -236,8 +191,8 @@ def model_norms(grads: Sequence[Tensor | None], n_models: int = 1,
                 owners: Sequence[int] | None = None) -> Tensor:
     """Global gradient norm of each of n_models models: sqrt of the sum of squares of every
     entry of every gradient (None counts as zero). With n_models > 1 each gradient's first
-    dimension indexes the model (the StackedMLP layout), unless ``owners`` gives the model
-    of each gradient (models kept as separate networks)."""
+    dimension indexes the model (the layout of ``stacking``), unless ``owners`` gives the
+    model of each gradient (models kept as separate networks)."""
     if owners is not None:
         sums = torch.zeros(n_models, dtype=torch.float64)
         for g, o in zip(grads, owners):
@@ -407,9 +362,9 @@ class StackedToyModels(Models):
 
     def __init__(self, members: Sequence[GANNets]):
         self.members, self.n_models = list(members), len(members)
-        self.g = StackedMLP([m.generator for m in members])
-        self.d = StackedMLP([m.discriminator for m in members])
-        self.t = StackedMLP([m.critic.net for m in members])
+        self.g = StackedMLP.from_mlps([m.generator for m in members])
+        self.d = StackedMLP.from_mlps([m.discriminator for m in members])
+        self.t = StackedMLP.from_mlps([m.critic.net for m in members])
         self.g_params, self.d_params, self.t_params = (
             list(net.parameters()) for net in (self.g, self.d, self.t))
 

@@ -141,6 +141,17 @@ def test_literature_checks_decide_every_claim_and_make_scorecard_rows():
     shrunk = [dict(r, decision="disagrees") if r["claim"] == benchmark.SPREAD_CLAIM.format("MINE")
               else r for r in rows]
     assert "shrank as the MI grew on the staircase of chapter 10" in benchmark.spread_advice(shrunk)
+    # growth measured below the variance law's is said as such, never as "could not tell"
+    slower = [dict(r, record={"decision": "smaller effect", "direction": "the paper's",
+                              "from": "recorded long run (commit x)"})
+              if r["claim"] == benchmark.SPREAD_CLAIM.format("MINE") else r for r in recorded]
+    advice = benchmark.spread_advice(slower)
+    assert advice == ("the spread of NWJ over seeds grew with the MI in the recorded long run of "
+                      "chapter 10's staircase; the spread of MINE grew more slowly than Song and "
+                      "Ermon's variance law predicts there")
+    bounded = [dict(r, record=dict(r["record"], direction=None)) if "record" in r else r
+               for r in slower]
+    assert "MINE grew, if at all, more slowly" in benchmark.spread_advice(bounded)
 
 
 def test_levels_where_the_read_out_stops_short_of_the_truth_are_left_out():

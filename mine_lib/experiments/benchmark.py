@@ -708,9 +708,10 @@ def spread_advice(claims: list[dict] | None, labels=("MINE", "NWJ")) -> str:
     kinds = {label: (rows.get(SPREAD_CLAIM.format(label)) or {}).get("decision") for label in labels}
     grew = [lb for lb, k in kinds.items() if k == evidence.Kind.AGREES.value]
     shrank = [lb for lb, k in kinds.items() if k == evidence.Kind.DISAGREES.value]
-    open_ = [lb for lb in labels if lb not in grew and lb not in shrank]
+    slower = [lb for lb, k in kinds.items() if k == evidence.Kind.SMALLER.value]
+    open_ = [lb for lb in labels if lb not in grew + shrank + slower]
     recorded = any((rows.get(SPREAD_CLAIM.format(lb)) or {}).get("from", "this build")
-                   != "this build" for lb in grew + shrank)
+                   != "this build" for lb in grew + shrank + slower)
     where = "in the recorded long run of chapter 10's staircase" if recorded else \
         "on the staircase of chapter 10"
     parts = []
@@ -719,6 +720,11 @@ def spread_advice(claims: list[dict] | None, labels=("MINE", "NWJ")) -> str:
     if shrank:
         parts.append(f"the spread of {' and '.join(shrank)} shrank as the MI grew "
                      f"{'there' if grew else where}")
+    for lb in slower:  # growth below the variance law's: measured, or only bounded above
+        measured = rows[SPREAD_CLAIM.format(lb)].get("direction") == "the paper's"
+        parts.append(f"the spread of {lb} grew{'' if measured else ', if at all,'} more slowly "
+                     f"than Song and Ermon's variance law predicts "
+                     f"{'there' if grew or shrank else where}")
     if open_:
         parts.append(f"the staircase of chapter 10 could not tell whether the spread of "
                      f"{' and '.join(open_)} grows with the MI")

@@ -235,6 +235,12 @@ def test_the_variance_law_is_the_effect_to_detect():
     assert d.kind == evidence.Kind.SMALLER and d.ci[1] < benchmark.law_slope(slow)
     assert "more slowly than the variance law" in d.sentence and "the variance law's growth is" in d.sentence
     assert benchmark.spread_growth(slow, label="MINE").kind != evidence.Kind.SMALLER  # no law, no size
+    # growth measured (interval above zero) is said without "if at all"; an interval around zero keeps it
+    assert d.ci[0] > 0 and "grew more slowly" in d.sentence
+    flat = {lv: lv + 0.1 * rng.standard_normal(40) for lv in (2.0, 3.0, 4.0, 5.0, 6.0)}
+    f = benchmark.spread_growth(flat, label="MINE", law=True)
+    assert f.kind == evidence.Kind.SMALLER and f.ci[0] < 0 < f.ci[1]
+    assert "grew, if at all, more slowly" in f.sentence
     # a spread that grows as the law says: agrees
     fast = {lv: lv + 0.05 * np.sqrt(np.expm1(lv)) * rng.standard_normal(40) for lv in (2.0, 3.0, 4.0, 5.0, 6.0)}
     assert benchmark.spread_growth(fast, label="NWJ", law=True).kind == evidence.Kind.AGREES

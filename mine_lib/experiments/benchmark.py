@@ -516,9 +516,9 @@ def spread_growth(values_by_level: dict[float, Iterable[float]], *, label: str,
                                smallest_effect=effect)
     sd = {lv: float(np.std(v, ddof=1)) for lv, v in values.items()}
     f = evidence.fmt_num
+    slower = "grew" + ("" if slope - half > 0 else ", if at all,") + " more slowly than the variance law"
     trend = {evidence.Kind.AGREES: "grew", evidence.Kind.DISAGREES: "shrank",
-             evidence.Kind.SMALLER: "grew, if at all, more slowly than the variance law"}.get(
-        d.kind, "was not shown to change")
+             evidence.Kind.SMALLER: slower}.get(d.kind, "was not shown to change")
     sentence = (f"From {levels[0]:g} to {levels[-1]:g} nats the spread of {label} over {n} "
                 f"seeds {trend}: sd {f(sd[levels[0]])} to {f(sd[levels[-1]])} nats; the log "
                 f"variance changes by {f(slope)} a nat ({_pct(level)} CI "

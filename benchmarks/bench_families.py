@@ -15,6 +15,7 @@ came back with a warning, and seconds per estimate (wall and CPU, single-threade
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_families.py --quick
                         n = 1000, one seed, the first task of each family (1 to 2.5 min here)
+    ... --bmi ~/.cache/mine_lib/bmi   also BMI's 40 tasks (export them first: bmi_export.py)
     ... --n 5000 --seeds 3 --family gaussian-mixture   one family (repeatable)
     ... --out runs.csv --time-limit 120   append runs to a CSV and start none after 120 s;
                         the same command again resumes, and with every run on file it
@@ -91,6 +92,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
+from bmi_tasks import bmi_tasks  # this folder: the benchmarks run as scripts
 
 from mine_lib.experiments.benchmark import COLUMNS, Estimator, is_solved, log_ratio, run_one
 from mine_lib.families import FAMILIES, tasks_of
@@ -114,6 +116,9 @@ def family_table(rows: pd.DataFrame, tasks: dict) -> pd.DataFrame:
             "median |err|": round(float(np.median(np.abs(g["estimate"] - task.true_mi))), 3),
             "interval covers": f"{int(covered.astype(bool).sum())}/{len(covered)}"
                                if len(covered) else "-",
+            # the truth below the interval's lower end: what a lower confidence bound must avoid
+            "below low end": f"{int((g['ci_low'].astype(float) > task.true_mi).sum())}/{len(covered)}"
+                             if len(covered) else "-",
             "warned": f"{int((g['warnings'].fillna('').astype(str) != '').sum())}/{len(g)}",
             "wall s": round(float(g["seconds"].mean()), 2),
             "CPU s": round(float(g["cpu_seconds"].mean()), 2),
@@ -134,8 +139,11 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=3, help="seeds per task and estimator")
     ap.add_argument("--quick", action="store_true",
                     help="a smoke run: n = 1000, one seed, the first task of each family")
-    ap.add_argument("--family", action="append", choices=FAMILIES, default=None,
-                    help="run only this family (repeatable; default: all)")
+    ap.add_argument("--family", action="append", default=None,
+                    help=f"run only this family (repeatable; default: all of {', '.join(FAMILIES)}"
+                         ", and with --bmi the BMI families, bmi:spiral and so on)")
+    ap.add_argument("--bmi", type=Path, default=None,
+                    help="a folder written by bmi_export.py: add BMI's 40 tasks, by family")
     ap.add_argument("--out", type=Path, default=None,
                     help="CSV of runs, appended; runs already in it are not run again")
     ap.add_argument("--time-limit", type=float, default=None,
@@ -144,7 +152,15 @@ def main() -> None:
     if args.quick:
         args.n, args.seeds = 1000, 1
     torch.set_num_threads(1)
-    families = args.family or list(FAMILIES)
+    extra = {}
+    if args.bmi:
+        for task in bmi_tasks(args.bmi):
+            extra.setdefault(task.family, []).append(task)
+    known = list(FAMILIES) + sorted(extra)
+    unknown = [f for f in args.family or [] if f not in known]
+    if unknown:
+        ap.error(f"unknown family {', '.join(unknown)}; known: {', '.join(known)}")
+    families = args.family or known
     print(f"families {', '.join(families)}; n = {args.n}; seeds {args.seeds}; "
           f"estimators: {', '.join(e.label for e in ESTIMATORS)}; torch threads "
           f"{torch.get_num_threads()}", flush=True)
@@ -154,7 +170,8 @@ def main() -> None:
     start, rows = time.perf_counter(), done.to_dict("records")
     tasks = {}
     for family in families:
-        chosen = tasks_of(family)[:1] if args.quick else tasks_of(family)  # builds the truths
+        chosen = extra[family] if family in extra else tasks_of(family)  # builds the truths
+        chosen = chosen[:1] if args.quick else chosen
         tasks.update({t.name: t for t in chosen})
     todo = [(task, estimator, seed) for task in tasks.values() for estimator in ESTIMATORS
             for seed in range(args.seeds) if (task.name, estimator.label, seed) not in have]

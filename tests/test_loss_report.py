@@ -80,9 +80,9 @@ def test_bias_figure_has_a_row_per_loss_and_mine_f_own_bound():
     assert [t.get_text() for t in ax.get_yticklabels()] == ["dv", "mine-f", report.OWN, "eam"]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["ρ=0.5\nN=64", "ρ=0.9\nN=64"]
     texts = [t.get_text() for t in ax.texts]
-    # 4 rows x 2 cells, but seaborn leaves the NaN (diverged) cell blank
+    # 4 rows x 2 cells; seaborn leaves the NaN cell blank, the figure labels it "diverged"
     assert texts == ["+0.05\n±0.02", "+0.09\n±0.02", "+0.05\n±0.02", "+0.09\n±0.02",
-                     "+0.00\n±0.02", "+0.04\n±0.02", "+0.05"]
+                     "+0.00\n±0.02", "+0.04\n±0.02", "+0.05", "diverged"]
     assert ax.get_xlabel() == "correlation ρ and batch size N"
     plt.close(fig)
 

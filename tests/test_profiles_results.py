@@ -12,9 +12,8 @@ from mine_lib.experiments.results import save_results
 def test_profile_from_environment(monkeypatch):
     monkeypatch.setenv("MINE_PROFILE", "smoke")
     assert profiles.current() == "smoke"
-    assert profiles.choose(smoke=1, standard=2, paper=3) == 1
     monkeypatch.setenv("MINE_PROFILE", "paper")
-    assert profiles.choose(smoke=1, standard=2, paper=3) == 3
+    assert profiles.current() == "paper"
     monkeypatch.delenv("MINE_PROFILE")
     assert profiles.current() == "standard"
 

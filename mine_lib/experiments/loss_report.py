@@ -249,6 +249,10 @@ def bias_figure(table: pd.DataFrame, losses) -> plt.Figure:
     sns.heatmap(grid.clip(-limit, limit), annot=labels, fmt="", annot_kws={"fontsize": 8},
                 cmap="RdBu", center=0, vmin=-limit, vmax=limit,
                 cbar_kws={"label": "bias (nats)"}, ax=ax)
+    # seaborn leaves a NaN cell blank and unlabelled: say there that the runs diverged
+    for i, j in zip(*np.nonzero(~np.isfinite(grid.to_numpy(dtype=float)))):
+        ax.add_patch(plt.Rectangle((j, i), 1, 1, color="0.85"))
+        ax.text(j + 0.5, i + 0.5, labels.iat[i, j], ha="center", va="center", fontsize=8)
     ax.set_xlabel("correlation ρ and batch size N")
     ax.set_ylabel("training loss (read out with the DV bound)")
     return fig

@@ -2,7 +2,8 @@
 
 smoke (CI, under 60 s a notebook), standard (``make book``), long (recorded runs of the
 application chapters, about 90 min for the three on a 2-core CPU) and paper (a GPU).
-A chapter that gives no ``long`` size runs its standard size in the long profile.
+Each chapter's sizes per profile are in ``settings.py``; a chapter that gives no ``long``
+size runs its standard size in the long profile.
 
 Layer: the book's experiments. May import the library and other experiment modules;
 the library never imports this one.
@@ -27,19 +28,6 @@ def current() -> str:
     if name not in PROFILES:
         raise InputError(f"MINE_PROFILE={name!r} is not a profile; use one of {', '.join(PROFILES)}")
     return name
-
-
-def choose(smoke, standard, paper, long=None):
-    """The value for the active profile (``long`` falls back to ``standard``)."""
-    sizes = {"smoke": smoke, "standard": standard, "paper": paper,
-             "long": standard if long is None else long}
-    return sizes[current()]
-
-
-def fixed(value):
-    """A setting that is the same in every profile: returns ``value``. Written this way, it
-    counts among the chapter's settings, so a recording goes stale when it changes."""
-    return value
 
 
 def announce(chapter: str) -> str:

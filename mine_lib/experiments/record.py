@@ -9,13 +9,16 @@ own experiment code, nothing else), reads the results JSON it writes, and writes
 settings for that profile and their hash, the commit, the date, the machine and the command.
 Nothing in a recording is written by hand.
 
-The *settings* of a chapter for a profile are the source text of the argument that every
-``profiles.choose(...)`` call in its code cells picks for that profile (``standard`` where a
-call gives no ``long``), and of every ``profiles.fixed(...)`` (a setting the same in all
-profiles). A recording is stale when the hash of the chapter's current
-settings differs from the one it was recorded with, or when it was made from uncommitted
-code (its numbers cannot be reproduced from any commit); ``stale_recordings`` lists them (a
-test runs it). ``record`` refuses uncommitted code unless told ``--dirty``.
+The *settings* of a chapter for a profile are the values that ``settings.py`` gives its
+chapter in that profile (name -> repr). A recording is stale when the hash of the chapter's
+current settings differs from the one it was recorded with, or when it was made from
+uncommitted code (its numbers cannot be reproduced from any commit); ``stale_recordings``
+lists them (a test runs it). ``record`` refuses uncommitted code unless told ``--dirty``.
+
+Until the sizes moved to ``settings.py``, they were ``profiles.choose(...)`` calls in the
+notebooks, and a recording hashed their source text. ``--migrate-settings REV`` rewrites such
+a recording's settings and hash, only after proving that the notebook at REV gave the hash
+it was recorded with and picked, call by call, the values that ``settings.py`` picks now.
 
 The provenance names what changes numbers: torch's thread count (fixed for the kernel with
 ``OMP_NUM_THREADS``), whether torch's deterministic algorithms were on, and the versions of
@@ -42,7 +45,7 @@ import time
 from pathlib import Path
 
 from ..errors import InputError
-from . import profiles
+from . import profiles, settings
 
 ROOT = Path(__file__).resolve().parents[2]
 BOOK = ROOT / "book"
@@ -60,29 +63,42 @@ def _profiles_call(call: ast.Call, name: str) -> bool:
             and isinstance(f.value, ast.Name) and f.value.id == "profiles")
 
 
-def settings(notebook: Path, profile: str) -> list[str]:
-    """The source of what each ``profiles.choose`` call picks for ``profile``, and of each
-    ``profiles.fixed`` call's value, in order."""
-    if profile not in profiles.PROFILES:
-        raise InputError(f"unknown profile {profile!r}; use one of {', '.join(profiles.PROFILES)}")
+def notebook_picks(cells: list[str], profile: str, in_source_order: bool = False) -> list[str]:
+    """The old way a chapter held its sizes: the source of what each ``profiles.choose`` call
+    in ``cells`` picks for ``profile`` (``standard`` where a call gives no ``long``), and of
+    each ``profiles.fixed`` call's value; in ``ast.walk`` order (the order the old hash used)
+    or in source order (the order ``settings.py`` picks in)."""
     picked = []
-    for source in code_cells(notebook):
+    for source in cells:
         lines = [ln for ln in source.splitlines() if not ln.lstrip().startswith(("%", "!"))]
-        for node in ast.walk(ast.parse("\n".join(lines))):
-            if isinstance(node, ast.Call) and _profiles_call(node, "fixed"):
+        calls = [node for node in ast.walk(ast.parse("\n".join(lines)))
+                 if isinstance(node, ast.Call)
+                 and (_profiles_call(node, "fixed") or _profiles_call(node, "choose"))]
+        if in_source_order:
+            calls.sort(key=lambda node: (node.lineno, node.col_offset))
+        for node in calls:
+            if _profiles_call(node, "fixed"):
                 picked.append(ast.unparse(node.args[0]) if node.args else "None")
-            if isinstance(node, ast.Call) and _profiles_call(node, "choose"):
-                args = dict(zip(("smoke", "standard", "paper", "long"), node.args))
-                args.update({k.arg: k.value for k in node.keywords})
-                chosen = args.get(profile)
-                if chosen is None and profile == "long":
-                    chosen = args.get("standard")
-                picked.append(ast.unparse(chosen) if chosen is not None else "None")
+                continue
+            args = dict(zip(("smoke", "standard", "paper", "long"), node.args))
+            args.update({k.arg: k.value for k in node.keywords})
+            chosen = args.get(profile)
+            if chosen is None and profile == "long":
+                chosen = args.get("standard")
+            picked.append(ast.unparse(chosen) if chosen is not None else "None")
     return picked
 
 
-def settings_hash(picked: list[str]) -> str:
+def notebook_hash(picked: list[str]) -> str:
+    """The hash a recording carried while sizes lived in notebooks."""
     return hashlib.sha256(json.dumps(picked).encode()).hexdigest()[:16]
+
+
+def chapter_settings(chapter: str, profile: str) -> dict[str, str]:
+    """What a recording stores as its settings: name -> repr of each value in ``profile``."""
+    if profile not in profiles.PROFILES:
+        raise InputError(f"unknown profile {profile!r}; use one of {', '.join(profiles.PROFILES)}")
+    return settings.described(chapter, profile)
 
 
 def git_commit() -> str:
@@ -136,7 +152,7 @@ def record(chapter: str, profile: str = "long", timeout: int = 7200, book: Path 
     notebook = book / f"{chapter}.ipynb"
     if not notebook.is_file():
         raise InputError(f"no chapter {chapter!r}: {notebook} does not exist")
-    picked = settings(notebook, profile)
+    described = chapter_settings(chapter, profile)
     commit = git_commit()  # the code that runs: later commits during a long run do not count
     if "+" in commit and not dirty:
         raise InputError("book/ or mine_lib/ has uncommitted changes: a recording made from "
@@ -151,8 +167,8 @@ def record(chapter: str, profile: str = "long", timeout: int = 7200, book: Path 
     out = book / "recorded" / profile / f"{chapter}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     recording = {
-        "chapter": chapter, "profile": profile, "settings": picked,
-        "settings_hash": settings_hash(picked), "commit": commit,
+        "chapter": chapter, "profile": profile, "settings": described,
+        "settings_hash": settings.settings_hash(described), "commit": commit,
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "machine": {"node": platform.node(), "processor": platform.machine(),
                     "cpus": os.cpu_count(), "python": platform.python_version()},
@@ -179,7 +195,9 @@ def stale_reason(rec: dict, book: Path = BOOK) -> str | None:
         return f"the chapter {notebook.name} no longer exists"
     if "+" in str(rec.get("commit", "")):
         return "made from uncommitted code, so no commit reproduces it"
-    if settings_hash(settings(notebook, rec["profile"])) != rec["settings_hash"]:
+    if rec["chapter"] not in settings.CHAPTERS:
+        return "settings.py holds no settings for the chapter"
+    if settings.settings_hash(chapter_settings(rec["chapter"], rec["profile"])) != rec["settings_hash"]:
         return "the chapter's settings changed since"
     return None
 
@@ -270,10 +288,82 @@ def check(chapter: str, profile: str = "long", timeout: int = 7200, book: Path =
         return compare(old, new)
 
 
+def _old_value(source: str):
+    """Evaluate the source of an old ``profiles.choose`` pick: literals, ``range``, ``list``,
+    ``tuple`` and ``dict`` only (a name it needs is an error, not a guess)."""
+    return eval(source, {"__builtins__": {}, "range": range, "list": list, "tuple": tuple,
+                         "dict": dict})
+
+
+def migrate_settings(rec: dict, old_cells: list[str]) -> dict:
+    """The recording ``rec`` with its settings in today's form, when ``old_cells`` (the code
+    cells of its chapter while sizes lived in notebooks) gave the hash it was recorded with
+    and pick, call by call in source order, the values that ``settings.py`` picks now;
+    otherwise ``InputError`` saying what differs. A recording already in today's form comes
+    back unchanged."""
+    chapter, profile = rec["chapter"], rec["profile"]
+    new = chapter_settings(chapter, profile)
+    if rec["settings_hash"] == settings.settings_hash(new):
+        return rec
+    old_hash = notebook_hash(notebook_picks(old_cells, profile))
+    if old_hash != rec["settings_hash"]:
+        raise InputError(f"{chapter}: the old notebook gives settings hash {old_hash}, the "
+                         f"recording carries {rec['settings_hash']}: it was stale already")
+    try:
+        old = [repr(_old_value(src)) for src in notebook_picks(old_cells, profile, True)]
+    except Exception as err:  # a pick that is not a plain value cannot be proven equal
+        raise InputError(f"{chapter}: an old setting is not a plain value ({err})") from err
+    now = [repr(v) for v in settings.picked(chapter, profile)]
+    if old != now:
+        diff = [f"#{i}: {a} -> {b}" for i, (a, b) in enumerate(zip(old, now)) if a != b]
+        raise InputError(f"{chapter}: settings.py picks differently from the old notebook "
+                         f"({len(old)} old picks, {len(now)} now; {'; '.join(diff) or 'count'})")
+    out = dict(rec)
+    out["settings"], out["settings_hash"] = new, settings.settings_hash(new)
+    out["settings_migrated"] = {
+        "from_hash": rec["settings_hash"], "old_picks": len(old),
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "command": "python -m mine_lib.experiments.record --migrate-settings REV"}
+    return out
+
+
+def migrate_all(rev: str, recorded: Path = RECORDED) -> list[str]:
+    """Migrate every recording under ``recorded`` against the notebooks at commit ``rev``;
+    return a line per recording. Writes nothing unless all of them prove equal."""
+    def git_show(path):
+        out = subprocess.run(["git", "show", f"{rev}:{path}"], cwd=ROOT, capture_output=True,
+                             text=True)
+        if out.returncode:
+            raise InputError(f"git show {rev}:{path} failed: {out.stderr.strip()}")
+        return out.stdout
+
+    commit = subprocess.run(["git", "rev-parse", rev], cwd=ROOT, capture_output=True,
+                            text=True).stdout.strip()
+    done, lines = [], []
+    for path in sorted(recorded.glob("*/*.json")):
+        rec = json.loads(path.read_text())
+        cells = [("".join(c["source"])) for c in json.loads(
+            git_show(f"book/{rec['chapter']}.ipynb"))["cells"] if c["cell_type"] == "code"]
+        new = migrate_settings(rec, cells)
+        if new is rec:
+            lines.append(f"{path.parent.name}/{path.name}: already current")
+            continue
+        new["settings_migrated"]["from_commit"] = commit
+        new["settings_migrated"]["command"] = new["settings_migrated"]["command"].replace("REV", rev)
+        done.append((path, new))
+        lines.append(f"{path.parent.name}/{path.name}: {new['settings_migrated']['old_picks']} "
+                     f"settings equal; hash {rec['settings_hash']} -> {new['settings_hash']}")
+    for path, new in done:
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(new, indent=1) + "\n")
+        tmp.replace(path)
+    return lines
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m mine_lib.experiments.record",
                                  description="Run a chapter in a long profile and record it.")
-    ap.add_argument("chapter", help="e.g. 08_ali_reconstruction")
+    ap.add_argument("chapter", nargs="?", help="e.g. 08_ali_reconstruction")
     ap.add_argument("--profile", default="long", choices=("long", "paper"))
     ap.add_argument("--timeout", type=int, default=7200, help="seconds per cell")
     ap.add_argument("--threads", type=int, default=2, help="torch threads (OMP_NUM_THREADS)")
@@ -281,8 +371,16 @@ def main(argv=None) -> int:
                     help="record even with uncommitted changes (the recording is stale)")
     ap.add_argument("--check", action="store_true",
                     help="rerun the recording and print what differs, instead of recording")
+    ap.add_argument("--migrate-settings", metavar="REV",
+                    help="rewrite recordings made while sizes lived in notebooks, after proving "
+                         "that the notebooks at commit REV picked what settings.py picks now")
     args = ap.parse_args(argv)
+    if not args.chapter and not args.migrate_settings:
+        ap.error("give a chapter (or --migrate-settings REV)")
     try:
+        if args.migrate_settings:
+            print("\n".join(migrate_all(args.migrate_settings)))
+            return 0
         if args.check:
             print("\n".join(check(args.chapter, args.profile, args.timeout)))
             return 0

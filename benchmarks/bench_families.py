@@ -126,6 +126,28 @@ def family_table(rows: pd.DataFrame, tasks: dict) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+def overall(df: pd.DataFrame, tasks: dict) -> list[str]:
+    """A line per estimator over every task run: tasks solved (median over seeds), runs
+    solved, median |error|, and for an estimator with an interval how often the truth lay
+    inside, below its low end and above its high end, and its CPU seconds."""
+    lines = []
+    for label, g in df.groupby("estimator", sort=False):
+        medians = g.groupby("task")["estimate"].median()
+        solved = sum(is_solved(log_ratio(m, tasks[t].true_mi)) for t, m in medians.items())
+        line = (f"all tasks, {label}: {solved}/{len(medians)} tasks solved, "
+                f"{int(g['solved'].astype(bool).sum())}/{len(g)} runs solved, median |err| "
+                f"{float(np.median(np.abs(g['estimate'] - g['true_mi']))):.3f}")
+        low, high = g["ci_low"].astype(float), g["ci_high"].astype(float)
+        if low.notna().any():
+            line += (f"; truth inside the interval {int(((low <= g['true_mi']) & (g['true_mi'] <= high)).sum())}"
+                     f"/{len(g)}, below its low end {int((low > g['true_mi']).sum())}/{len(g)}, above "
+                     f"its high end {int((high < g['true_mi']).sum())}/{len(g)}; CPU s per estimate: "
+                     f"median {g['cpu_seconds'].median():.1f}, over 20 in "
+                     f"{int((g['cpu_seconds'] > 20).sum())}/{len(g)}")
+        lines.append(line)
+    return lines
+
+
 def load(path: Path | None) -> pd.DataFrame:
     if path is None or not path.exists():
         return pd.DataFrame(columns=COLUMNS)
@@ -202,6 +224,9 @@ def main() -> None:
         print(f"\n{family} (n = {args.n}, {args.seeds} seed(s)); tasks solved: "
               + ", ".join(f"{k} {v}/{count}" for k, v in solved.items()))
         print(table.to_string(index=False))
+    print()
+    for line in overall(df, tasks):
+        print(line)
     print(f"\nthis call: {time.perf_counter() - start:.0f} s")
 
 

@@ -206,7 +206,7 @@ def ali_reconstruction(pick):
 def information_bottleneck(pick):
     N_TRAIN = pick(smoke=2000, standard=10000, paper=60000, long=10000)
     N_TEST = pick(smoke=2000, standard=5000, paper=10000)
-    SEEDS = pick(smoke=[0, 1], standard=[0, 1, 2, 3, 4], paper=[0, 1, 2, 3, 4], long=list(range(30)))
+    SEEDS = pick(smoke=[0, 1], standard=[0, 1, 2, 3, 4], paper=[0, 1, 2, 3, 4], long=list(range(60)))
     # MINE-IB's beta in the comparison: the smallest of a development sweep (0.001, 0.003, 0.01,
     # 0.03) at which beta times MINE's estimate carries over 10 % of the training loss; at 0.001
     # it carried under 1 % (the regulariser nearly off); the beta sweep shows every share

@@ -65,6 +65,26 @@ def test_recorded_sentence_names_the_recording_only_where_this_build_cannot_deci
     still_open = {**recording, "results": {"results": {"claims": [undecided]}}}
     assert beside.recorded_sentence(undecided, still_open).startswith("No current")
 
+def test_an_undecided_claim_is_read_on_the_run_with_more_seeds():
+    build = dict(rows(0.0)[0], decision="not measurable", seeds=3)
+    longer = dict(build, seeds=30, this_run="+0.1 (CI -0.2 to +0.4, 30 seeds)",
+                  sentence="No difference shown at 30 seeds.")
+    recording = {"profile": "long", "commit": "abcdef123", "date": "2026-12-07T10:00",
+                 "results": {"results": {"claims": [longer]}}}
+    record = beside.of_record(build, recording)
+    assert record["decision"] == "not measurable" and record["seeds"] == 30
+    assert record["from"].startswith("recorded long run")
+    assert not beside.decided_by_recording(record)
+    assert beside.recorded_sentence(build, recording) == (
+        "The recorded long run (commit abcdef1, 2026-12-07) does not decide it either, on "
+        "30 seeds: No difference shown at 30 seeds.")
+    # counted as undecided, not as a decision from the recording
+    assert beside.record_summary([build], recording).endswith("1 stays undecided.")
+    # a recording with fewer seeds than this build adds nothing
+    shorter = {**recording, "results": {"results": {"claims": [dict(longer, seeds=2)]}}}
+    assert beside.of_record(build, shorter)["from"] == "this build"
+
+
 # ---------------------------------------------------------------- the application chapters' row text
 
 def test_plural():

@@ -115,6 +115,19 @@ def test_decision_of_record_takes_a_current_recording_only_when_the_build_is_und
     assert scorecard.of_record(_row("not measurable"), rec1)["decision"] == "smaller effect"
 
 
+def test_verdict_says_decided_by_a_recording_only_for_its_decisions():
+    longer = _row("not measurable", seeds=30, this_run="+0.1 (CI -0.2 to +0.4, 30 seeds)")
+    recording = {"profile": "long", "commit": "abcdef123", "date": "2026-12-03T05:00",
+                 "results": {"results": {"claims": [longer]}}}
+    rows = scorecard.with_record([_row("not measurable")], recordings={"07_gan": recording})
+    assert rows[0]["record"]["seeds"] == 30          # read on the recording's 30 seeds
+    assert scorecard.verdict(rows) == ["Of the paper's 1 claim tested, 1 stays undecided."]
+    decided = dict(recording, results={"results": {"claims": [_row("agrees", seeds=30)]}})
+    rows = scorecard.with_record([_row("not measurable")], recordings={"07_gan": decided})
+    assert scorecard.verdict(rows) == ["Of the paper's 1 claim tested, 1 holds (1 of these "
+                                       "decided by a recorded long run)."]
+
+
 def test_stale_recordings_never_count(tmp_path, monkeypatch):
     from mine_lib.experiments import record
 

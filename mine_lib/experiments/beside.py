@@ -87,17 +87,28 @@ def _provenance(rec: dict) -> str:
 
 def of_record(row: dict, recording: dict | None) -> dict:
     """The decision of record of one build row: this build's when it decides, else the
-    current recording's when that decides, else this build's undecided row. ``recording``
-    must be current (``record.current_recordings``); its rows are read in this rule's words."""
+    current recording's when that decides, else the undecided reading on more seeds (the
+    recording's when it has more, since it rules out smaller effects; else this build's).
+    ``recording`` must be current (``record.current_recordings``); its rows are read in this
+    rule's words."""
     keys = ("decision", "status", "direction", "size", "this_run", "seeds", "sentence")
+    here = {**{k: row.get(k) for k in keys}, "from": "this build"}
     if Kind(row["decision"]).decided or recording is None:
-        return {**{k: row.get(k) for k in keys}, "from": "this build"}
+        return here
     other = recorded_claims(recording).get(row["claim"])
-    if other is None or not Kind(reread(other)["decision"]).decided:
-        return {**{k: row.get(k) for k in keys}, "from": "this build"}
+    if other is None:
+        return here
     other = reread(other)
+    if not Kind(other["decision"]).decided and (other.get("seeds") or 0) <= (row.get("seeds") or 0):
+        return here
     return {**{k: other.get(k) for k in keys}, "this_run": run_cell(other),
             "from": _provenance(recording)}
+
+
+def decided_by_recording(record: dict) -> bool:
+    """Whether a decision of record (``of_record``) is a recording's decision, not only its
+    undecided reading."""
+    return record["from"] != "this build" and Kind(record["decision"]).decided
 
 
 def recorded_sentence(row: dict, recording: dict | None) -> str:
@@ -109,6 +120,9 @@ def recorded_sentence(row: dict, recording: dict | None) -> str:
     record = of_record(row, recording)
     if record["from"] == "this build":
         return "No current recorded long run decides it either."
+    if not Kind(record["decision"]).decided:
+        return (f"The {record['from']} does not decide it either, on "
+                f"{plural(record['seeds'], 'seed')}: {record['sentence']}")
     return f"The {record['from']} decides it: {record['sentence']}"
 
 
@@ -126,7 +140,7 @@ def record_summary(claims: list[dict], recording: dict | None) -> str:
              ("not tested", "was not tested", "were not tested")]
     parts = [f"{n} {one if n == 1 else many}" for k, one, many in words
              if (n := sum(r["decision"] == k for r in records))]
-    recorded = sum(r["from"] != "this build" for r in records)
+    recorded = sum(decided_by_recording(r) for r in records)
     text = (f"Of this chapter's {len(records)} claims, taking the recorded long run where this "
             f"build cannot decide: {', '.join(parts)}")
     if recorded:

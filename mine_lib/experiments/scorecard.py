@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .beside import of_record, recorded_claims, run_cell
+from .beside import decided_by_recording, of_record, recorded_claims, run_cell
 from .evidence import KINDS, SOURCES, reread
 from .results import results_dir
 
@@ -148,7 +148,7 @@ def verdict(rows: list[dict]) -> list[str]:
             continue
         tally = counts(mine, of_record=True)
         parts = [f"{n} {words[k][n != 1]}" for k, n in tally.items() if n]
-        recorded = sum(r["record"]["from"] != "this build" for r in mine)
+        recorded = sum(decided_by_recording(r["record"]) for r in mine)
         tail = (f" ({recorded} of these decided by a recorded long run)" if recorded else "")
         head = (f"Of {owner[source]} {_plural(len(mine), 'claim')} tested"
                 if source != "the book's own checks"

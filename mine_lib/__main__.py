@@ -26,7 +26,7 @@ METHOD_HELP = {
             "(the paper's estimator)",
     "crossfit": "the default: per fold, critics trained with JS on rank-Gaussian margins (one "
                 "started from the Gaussian-copula log ratio), read out with DV on the fold they "
-                "never saw; gives an interval and warnings",
+                "never saw; gives a lower confidence bound and warnings",
     "mine-f": "MINE-f: the f-divergence (NWJ) lower bound, unbiased minibatch gradients",
     "nwj": "NWJ lower bound (Nguyen, Wainwright & Jordan), the same bound as mine-f",
     "dv": "Donsker-Varadhan bound with plain minibatch gradients (biased)",
@@ -131,9 +131,9 @@ def show(summary: dict, as_json: bool) -> None:
         else:
             line += f", {summary['n_test']} held-out samples, {summary['steps']} steps"
         print(f"{line}, {summary['seconds']:.1f} s")
-        if summary.get("ci_low") is not None and summary.get("ci_high") is not None:
-            print(f"{summary['ci_level']:.0%} interval [{summary['ci_low']:.4f}, "
-                  f"{summary['ci_high']:.4f}] nats ({summary['ci_accounts_for']})")
+        if summary.get("lower_bound") is not None:
+            print(f"at least {summary['lower_bound']:.4f} nats with {summary['lower_level']:.1%} "
+                  f"confidence ({summary['lower_accounts_for']})")
     for warning in summary.get("warnings", []):  # {"code", "message"}
         note("warning", f"{warning['message']} [{warning['code']}]")
 

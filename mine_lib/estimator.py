@@ -37,7 +37,7 @@ from .estimators.crossfit import (  # noqa: F401
     dv_parts_pairs,
     dv_stderr,
     fitted_gaussian_log_ratio,
-    fold_interval,
+    fold_lower_bound,
     fold_rows,
     permutation_perms,
     rank_gauss,

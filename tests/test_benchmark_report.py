@@ -21,8 +21,12 @@ def test_comparison_on_the_committed_record():
     prov, summary, means = report.comparison_frames(RECORD)
     assert summary.loc["default", "seeds"] == prov["seeds"]["default"]
     table = report.comparison_table(summary)
-    assert "interval coverage" in table.columns and "default" in table.index
-    vs, coverage, verdict, glue = report.comparison_findings(RECORD, prov, summary, means)
+    assert "coverage" not in " ".join(table.columns) and "default" in table.index
+    vs, bound, verdict, glue = report.comparison_findings(RECORD, prov, summary, means)
+    # the recorded lower ends are the lower bounds: none lay above the truth in 48 runs
+    assert (glue["bound_runs"], glue["bound_misses"]) == (48, 0) and bound.kind == "agrees"
+    assert "held the truth in 31 of 48 runs" in glue["withdrawn_sentence"]
+    assert report.bound_table(RECORD)["runs"].sum() == 48
     assert set(vs) == {"KSG", "SMILE", "MINE"} and glue["vs_ksg"] == vs["KSG"].sentence
     assert glue["prov_commit"] == str(prov["commit"])
 
@@ -35,7 +39,7 @@ def test_unequal_seeds_are_said_in_the_claim():
     text = {r["claim"] for r in rows}
     assert "the default errs less than KSG k=5 per task" in text
     assert "the default errs less than MINE per task (MINE: 1 seed a task, the default: 3)" in text
-    assert rows[-1]["claim"] == "the default's 95 % interval covers the truth at its level"
+    assert rows[-1]["claim"] == "the default's 97.5 % lower bound holds at its level"
 
 
 def test_summary_glue_and_table():

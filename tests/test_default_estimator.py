@@ -1,10 +1,15 @@
-"""The default estimator (cross-fitted): interval, warnings, rank transform, reproducibility."""
+"""The default estimator (cross-fitted): lower bound, warnings, rank transform, reproducibility."""
 
 import numpy as np
 import pytest
 
 from mine_lib import InputError, estimate_mi
-from mine_lib.estimator import DEFAULT_METHOD, fitted_gaussian_log_ratio, fold_interval, rank_gauss
+from mine_lib.estimator import (
+    DEFAULT_METHOD,
+    fitted_gaussian_log_ratio,
+    fold_lower_bound,
+    rank_gauss,
+)
 from mine_lib.tasks import correlated_gaussian, gaussian_mi, student_t_task
 
 QUICK = {"max_steps": 300}
@@ -23,10 +28,12 @@ def test_default_is_cross_fitted_and_every_row_is_read_out():
     r = estimate_mi(x, z, seed=0, **QUICK)
     assert r.method == DEFAULT_METHOD == "crossfit"
     assert r.n_test == 1000  # five folds of 200, each read out by a critic that never saw it
-    assert r.ci_low <= r.mi <= r.ci_high
-    assert r.ci_level == 0.95 and "fold" in r.ci_accounts_for
+    assert r.lower_bound < r.mi and r.stderr > 0
+    assert r.lower_level == 0.975 and "fold" in r.lower_accounts_for
     s = r.summary()
-    assert s["ci_low"] == r.ci_low
+    assert s["lower_bound"] == r.lower_bound
+    # no field promises a two-sided interval
+    assert not any(key.startswith("ci_") for key in s)
     assert s["warnings"] == [{"code": w.code, "message": str(w)} for w in r.warnings]
 
 
@@ -74,16 +81,29 @@ def test_same_seed_same_number_other_seed_differs():
     a = estimate_mi(x, z, seed=4, max_steps=200)
     b = estimate_mi(x, z, seed=4, max_steps=200)
     c = estimate_mi(x, z, seed=5, max_steps=200)
-    assert a.mi == b.mi and a.ci_low == b.ci_low and a.warnings == b.warnings
+    assert a.mi == b.mi and a.lower_bound == b.lower_bound and a.warnings == b.warnings
     assert c.mi != a.mi
 
 
-def test_interval_widens_when_fold_critics_disagree():
+def test_lower_bound_is_the_one_sided_normal_bound_and_drops_when_critics_disagree():
     stderr = np.full(5, 0.01)
-    low1, high1, _ = fold_interval(np.array([0.5, 0.5, 0.51, 0.49, 0.5]), stderr, 0.95)
-    low2, high2, _ = fold_interval(np.array([0.3, 0.7, 0.5, 0.4, 0.6]), stderr, 0.95)
-    assert high2 - low2 > 3 * (high1 - low1)
-    assert low2 < 0.5 < high2
+    bound, se, _ = fold_lower_bound(np.array([0.5, 0.5, 0.51, 0.49, 0.5]), stderr, 0.975)
+    assert se == pytest.approx(np.sqrt(5 * 0.01 ** 2) / 5)          # read-out noise
+    assert bound == pytest.approx(0.5 - 1.959964 * se, abs=1e-6)
+    values = np.array([0.3, 0.7, 0.5, 0.4, 0.6])
+    low, se2, _ = fold_lower_bound(values, stderr, 0.975)
+    assert se2 == pytest.approx(values.std(ddof=1) / np.sqrt(5))    # the spread, with t(4)
+    assert low == pytest.approx(0.5 - 2.776445 * se2, abs=1e-6)
+    assert fold_lower_bound(values, stderr, 0.9)[0] > low            # a lower level, a higher bound
+
+
+def test_lower_bound_holds_on_a_gaussian_over_seeds():
+    truth = gaussian_mi(1, 0.6)
+    bounds = [estimate_mi(*correlated_gaussian(1000, 1, 0.6, seed=s), seed=s, **QUICK).lower_bound
+              for s in range(8)]
+    # at a 97.5 % level two misses in eight would happen by chance 1.6 % of the time
+    assert sum(b > truth for b in bounds) <= 1, (bounds, truth)
+    assert np.median(bounds) > truth - 0.25                          # and it is not vacuous
 
 
 def test_gaussian_log_ratio_averages_to_the_gaussian_mi():
@@ -110,7 +130,7 @@ def test_gaussian_offset_lifts_a_high_dimensional_gaussian_and_is_chosen_there()
 @pytest.mark.parametrize("options, message", [
     ({"min_delta": -1}, "min_delta"),
     ({"folds": 2}, "folds must be at least 3"),
-    ({"ci_level": 1.5}, "ci_level"),
+    ({"lower_level": 1.5}, "lower_level"),
     ({"null_shuffles": -1}, "null_shuffles"),
     ({"loss": "mine"}, "unknown option"),
 ])

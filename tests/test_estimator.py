@@ -93,10 +93,10 @@ def test_bad_input_gets_a_clear_error(x, z, kwargs, message):
 def test_printing_a_result_gives_one_line_for_people_not_the_repr():
     from mine_lib import MIEstimate
 
-    r = MIEstimate(mi=0.5, method="crossfit", n_test=100, ci_low=0.4, ci_high=0.6, ci_level=0.95,
-                   ci_accounts_for="read-out noise", warnings=["training was still improving"])
+    r = MIEstimate(mi=0.5, method="crossfit", n_test=100, lower_bound=0.4, lower_level=0.975,
+                   lower_accounts_for="read-out noise", warnings=["training was still improving"])
     text = str(r)
     assert "MIEstimate(" not in text and "0.5000 nats" in text
-    assert "95% interval 0.4000 to 0.6000" in text
+    assert "at least 0.4000 with 97.5% confidence (read-out noise)" in text
     assert text.endswith("warning: training was still improving")
-    assert "interval" not in str(MIEstimate(mi=0.5, method="ksg"))
+    assert "confidence" not in str(MIEstimate(mi=0.5, method="ksg"))

@@ -130,7 +130,7 @@ def test_warnings_of_estimates_carry_known_codes():
 OLD_NAMES = """DEFAULT_METHOD MIN_ROWS TrainConfig MIEstimate MIUncertainty CrossFitConfig as_matrix
 constant_column_warnings check_pair split_rows held_out_estimate batch_scores
 train_critic rank_gauss CriticStack fitted_gaussian_log_ratio fold_rows stack_rows dv_parts read_cap dv_of
-dv_stderr permutation_perms crossfit_estimate dv_parts_pairs fold_interval CEILING_MARGIN ZERO_ALPHA
+dv_stderr permutation_perms crossfit_estimate dv_parts_pairs fold_lower_bound CEILING_MARGIN ZERO_ALPHA
 crossfit_warnings methods estimate_mi estimate_with_uncertainty""".split()
 
 

@@ -46,3 +46,12 @@ def test_longest_ready_chapter_starts_first():
 def test_every_chapter_of_the_book_has_a_measured_time():
     book = Path(__file__).resolve().parents[1] / "book"
     assert {p.stem for p in book.glob("[0-9][0-9]_*.ipynb")} == set(CHAPTERS)
+
+
+def test_a_chapter_that_reads_one_that_runs_again_runs_again_too():
+    rerun = execute_book.with_dependents(["10_estimators_benchmark"], CHAPTERS)
+    assert rerun == ["10_estimators_benchmark", "11_your_own_data", "12_scorecard"]
+    assert execute_book.with_dependents(["02_dual_bounds"], CHAPTERS) == [
+        "02_dual_bounds", "12_scorecard"]
+    assert execute_book.with_dependents([], CHAPTERS) == []
+    assert execute_book.with_dependents(["12_scorecard"], CHAPTERS) == ["12_scorecard"]

@@ -12,7 +12,8 @@ from mine_lib.tasks import correlated_gaussian, gaussian_mi
 
 
 def est(mi, half):
-    return E(mi=mi, ci_low=mi - half, ci_high=mi + half)
+    """An estimate whose 95 % normal interval would be mi +- half."""
+    return E(mi=mi, stderr=half / 1.959964)
 
 
 def test_settling_needs_the_interval_of_the_last_change_inside_the_margin():
@@ -26,8 +27,8 @@ def test_settling_needs_the_interval_of_the_last_change_inside_the_margin():
     unsure = own_data.settling(rows, [est(0.934, 0.05), est(0.987, 0.05), est(1.009, 0.05)])
     assert unsure.kind == evidence.Kind.UNDECIDED and "cannot tell" in unsure.sentence
     assert own_data.settled_word(unsure) == "was not shown to settle"
-    one_sided = own_data.settling(rows[:2], [est(0.9, 0.01), E(mi=1.0, ci_low=0.9, ci_high=math.nan)])
-    assert one_sided.status == "no interval"
+    no_error = own_data.settling(rows[:2], [est(0.9, 0.01), E(mi=1.0, stderr=math.nan)])
+    assert no_error.status == "no standard error"
     assert own_data.settling(rows[:1], [est(1.0, 0.1)]).kind == evidence.Kind.NOT_TESTED
 
 
@@ -54,10 +55,10 @@ def test_gaussian_plugin_recovers_gaussian_mi_and_the_sentence_compares():
     assert "no closer" in own_data.plugin_sentence(0.1, truth, truth)
 
 
-def fit(mi=1.0, low=0.9, high=1.1, warnings=(), **more):
+def fit(mi=1.0, low=0.9, warnings=(), **more):
     """A hand-made result of the default estimator."""
-    return E(mi=mi, ci_low=low, ci_high=high, steps=300, best_step=200, n_test=1000, seconds=2.0,
-             ci_accounts_for="the folds", history={"fold_estimates": [1.0, 1.0, 1.0]},
+    return E(mi=mi, lower_bound=low, lower_level=0.975, steps=300, best_step=200, n_test=1000,
+             seconds=2.0, lower_accounts_for="the folds", history={"fold_estimates": [1.0, 1.0, 1.0]},
              warnings=list(warnings), **more)
 
 
@@ -66,25 +67,26 @@ def test_api_glue_says_whether_the_call_equals_the_command_line():
     assert glue["api_verdict"] == "the same number as the command line"
     assert glue["api_folds"] == 3 and glue["api_best"] == 200 and glue["api_low"] == 0.9
     assert list(glue) == ["api_mi", "api_verdict", "api_steps", "api_best", "api_ntest", "api_low",
-                          "api_high", "api_accounts", "api_folds"]
+                          "api_level", "api_accounts", "api_folds"]
+    assert glue["api_level"] == 97.5
     assert own_data.api_glue(fit(), 1.25)["api_verdict"] == "differs from the command line by 2.50e-01 nats"
 
 
 def test_training_figure_draws_a_curve_per_fold():
     history = {"val_step": [100, 200, 300], "val_estimate": [[0.5, 0.6], [0.9, 1.0], [1.0, 0.95]]}
-    fig = own_data.training_figure(history, 200, (1.0, 0.9, 1.1), 1.2)
+    fig = own_data.training_figure(history, 200, (1.0, 0.9, 97.5), 1.2)
     ax, = fig.axes
-    assert len(ax.lines) == 2 + 3        # two folds; the step kept, the estimate, the truth
+    assert len(ax.lines) == 2 + 4        # two folds; the step kept, the estimate, bound, truth
     assert ax.lines[1].get_ydata().tolist() == [0.6, 1.0, 0.95]
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels == ["validation, one critic per fold", "kept critics (median step)", "estimate 1.000",
-                      "95 % interval", "truth 1.200"]
+                      "97.5 % lower bound 0.900", "truth 1.200"]
     assert ax.get_ylim() == pytest.approx((-0.1, 1.6))
     plt.close(fig)
 
 
 def test_growth_and_closest_glue():
-    growth = pd.DataFrame({"rows": [1000, 5000], "estimate": [0.8, 1.0], "ci_low": 0.0, "ci_high": 2.0})
+    growth = pd.DataFrame({"rows": [1000, 5000], "estimate": [0.8, 1.0], "lower bound": 0.0})
     settled = own_data.settling([1000, 5000], [est(0.8, 0.01), est(1.0, 0.01)])
     glue = own_data.growth_glue(growth, settled)
     assert glue == {"growth_first": 0.8, "growth_first_rows": 1000, "growth_last": 1.0,

@@ -108,11 +108,14 @@ def test_migration_proves_equal_settings_then_rewrites_the_hash(monkeypatch):
 
     monkeypatch.setitem(settings.CHAPTERS, "c", c)
     rec = old_recording()
-    new = record.migrate_settings(rec, OLD_CELLS)
+    new = record.migrate_settings(rec, OLD_CELLS, "abc1234")
     assert new["results"] == rec["results"] and new["settings"]["M"] == "2"
     assert new["settings_hash"] == settings.settings_hash(record.chapter_settings("c", "long"))
     assert new["settings_migrated"]["from_hash"] == rec["settings_hash"]
-    assert record.migrate_settings(new, OLD_CELLS) is new  # already in today's form
+    assert new["settings_migrated"]["command"].endswith("--migrate-settings abc1234")
+    assert record.code_cells('{"cells": [{"cell_type": "code", "source": ["a = 1\\n", "b"]}, '
+                             '{"cell_type": "markdown", "source": ["x"]}]}') == ["a = 1\nb"]
+    assert record.migrate_settings(new, OLD_CELLS, "abc1234") is new  # already in today's form
 
 
 @pytest.mark.parametrize("long_n, m, message", [
@@ -128,14 +131,14 @@ def test_migration_refuses_settings_that_differ(monkeypatch, long_n, m, message)
 
     monkeypatch.setitem(settings.CHAPTERS, "c", c)
     with pytest.raises(InputError, match=message):
-        record.migrate_settings(old_recording(), OLD_CELLS)
+        record.migrate_settings(old_recording(), OLD_CELLS, "abc1234")
 
 
 def test_migration_refuses_a_recording_that_was_stale_already(monkeypatch):
     monkeypatch.setitem(settings.CHAPTERS, "c", lambda pick: {"N": pick(1, 2, 3)})
     rec = dict(old_recording(), settings_hash="0" * 16)
     with pytest.raises(InputError, match="stale already"):
-        record.migrate_settings(rec, OLD_CELLS)
+        record.migrate_settings(rec, OLD_CELLS, "abc1234")
 
 
 def test_the_books_recordings_are_not_stale():

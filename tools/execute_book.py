@@ -10,7 +10,7 @@ chapter (06 took 523 s beside another chapter against 345 s alone on two threads
 chapter 825 s against 394 s). Two chapters with two threads each would fight over the cores.
 Chapters that read other chapters' results wait for them (chapter 11 reads chapter 10's
 claims, the scorecard reads every chapter's). A chapter already in the cache (same code) is
-skipped, as `jupyter-book build` would skip it. A chapter that fails is left out of the
+skipped, as `jupyter-book build` would skip it, unless a chapter it reads runs again. A chapter that fails is left out of the
 cache: the build then runs it again and reports the error with its traceback.
 """
 
@@ -41,6 +41,20 @@ def needs(chapter: str, chapters: list[str]) -> set[str]:
     if chapter == LAST:
         return set(chapters) - {chapter}
     return AFTER.get(chapter, set()) & set(chapters)
+
+
+def with_dependents(rerun: list[str], chapters: list[str]) -> list[str]:
+    """``rerun`` and every chapter that reads one of them, however indirectly: a cached
+    chapter whose inputs run again would keep numbers from their old run."""
+    out = set(rerun)
+    grew = True
+    while grew:
+        grew = False
+        for chapter in chapters:
+            if chapter not in out and needs(chapter, chapters) & out:
+                out.add(chapter)
+                grew = True
+    return [c for c in chapters if c in out]
 
 
 def next_ready(waiting: list[str], done: set[str], chapters: list[str]) -> str | None:
@@ -79,14 +93,19 @@ def main(argv=None) -> int:
 
     cache = get_cache(args.cache)
     chapters = args.chapters or sorted(p.stem for p in BOOK.glob("[0-9][0-9]_*.ipynb"))
-    waiting = []
+    changed = []
     for chapter in chapters:
-        path = BOOK / f"{chapter}.ipynb"
         try:
-            cache.match_cache_notebook(nbformat.read(path, as_version=4))
-            print(f"[execute] {chapter}: cached", flush=True)
+            cache.match_cache_notebook(nbformat.read(BOOK / f"{chapter}.ipynb", as_version=4))
         except KeyError:
-            waiting.append(chapter)
+            changed.append(chapter)
+    waiting = with_dependents(changed, chapters)
+    for chapter in chapters:
+        if chapter not in waiting:
+            print(f"[execute] {chapter}: cached", flush=True)
+        elif chapter not in changed:
+            print(f"[execute] {chapter}: cached, but runs again: it reads a chapter that does",
+                  flush=True)
     done = set(chapters) - set(waiting)
     failed, start = [], time.time()
     with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:

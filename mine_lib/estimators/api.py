@@ -153,7 +153,7 @@ def estimate_mi(x, z, method: str | None = None, seed: int | None = None, config
     """Estimate I(X; Z) in nats from paired samples x (n, dx) and z (n, dz).
 
     ``method`` is one of ``methods()`` (default: the method of ``config``, else "crossfit",
-    ``crossfit_estimate``, which fills the interval ``ci_low``, ``ci_high``). Each method has
+    ``crossfit_estimate``, which fills the lower bound ``lower_bound``). Each method has
     one typed config (``METHOD_CONFIGS``: ``CrossFitConfig``, ``KSGConfig``, ``MineConfig``,
     ``SmileConfig``, ...); pass one as ``config``, or its fields as keyword ``options``, a
     shorthand (``estimate_mi(x, z, max_steps=500)``); options given with a config replace its

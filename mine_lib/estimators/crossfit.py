@@ -48,7 +48,7 @@ class CrossFitConfig:
     gaussian_offset: bool = True  # each critic starts from its training rows' Gaussian log-ratio
     readout_shuffles: int = 20  # marginal pairs per row in the read-out
     null_shuffles: int = 20  # permuted read-outs for the zero test
-    ci_level: float = 0.95
+    lower_level: float = 0.975  # the one-sided confidence level of the lower bound
     seed: int = 0
     device: str = "auto"
     progress: bool = False
@@ -66,8 +66,8 @@ class CrossFitConfig:
             raise InputError(f"null_shuffles must be a non-negative integer, got {self.null_shuffles!r}")
         if not (isinstance(self.lr, (int, float)) and self.lr > 0 and math.isfinite(self.lr)):
             raise InputError(f"lr must be a positive number, got {self.lr!r}")
-        if not 0.5 <= self.ci_level < 1:
-            raise InputError(f"ci_level must lie in [0.5, 1), got {self.ci_level!r}")
+        if not (isinstance(self.lower_level, (int, float)) and 0.5 <= self.lower_level < 1):
+            raise InputError(f"lower_level must lie in [0.5, 1), got {self.lower_level!r}")
         if not (isinstance(self.min_delta, (int, float)) and 0 <= self.min_delta < math.inf):
             raise InputError(f"min_delta must be a non-negative number, got {self.min_delta!r}")
         if self.max_seconds is not None and not (
@@ -198,7 +198,7 @@ def crossfit_estimate(x, z, config: CrossFitConfig | None = None) -> MIEstimate:
     training = train_critics(critics, xt, zt, plan, val_perms, cfg, gen, start)
     chosen = choose_per_fold(training, plan.folds)
     out = read_out(critics, xt, zt, plan, chosen, training.alive[chosen], cfg, rng)
-    low, high, accounts = fold_interval(out.per_fold[out.ok], out.stderr[out.ok], cfg.ci_level)
+    lower, se, accounts = fold_lower_bound(out.per_fold[out.ok], out.stderr[out.ok], cfg.lower_level)
     null = null_read_outs(critics, xt, zt, plan, chosen, out.ok, cfg, rng)
     result = MIEstimate(
         mi=float(out.per_fold[out.ok].mean()), method="crossfit", n_train=int(plan.train.shape[1]),
@@ -206,7 +206,8 @@ def crossfit_estimate(x, z, config: CrossFitConfig | None = None) -> MIEstimate:
         best_step=int(np.median(training.best_step[chosen].numpy()[out.ok])),
         seconds=time.perf_counter() - start, seed=cfg.seed,
         history=fold_history(training, plan, chosen, out, null, cfg), critic=critics,
-        config=asdict(cfg), ci_low=low, ci_high=high, ci_level=cfg.ci_level, ci_accounts_for=accounts)
+        config=asdict(cfg), lower_bound=lower, lower_level=cfg.lower_level, stderr=se,
+        lower_accounts_for=accounts)
     result.warnings = crossfit_warnings(result, out.ok, cfg)
     return result
 
@@ -466,10 +467,14 @@ def dv_parts_pairs(critics, x, z, x_rows, z_rows, perms):
     return joint, marg.clamp(-cap, cap)
 
 
-def fold_interval(values: np.ndarray, stderr: np.ndarray, level: float) -> tuple[float, float, str]:
-    """A normal interval for the mean over folds. Its standard error is the larger of the
-    read-out noise (the folds' delta-method errors) and the spread between the folds'
-    critics, so that critics that disagree widen it."""
+def fold_lower_bound(values: np.ndarray, stderr: np.ndarray, level: float) -> tuple[float, float, str]:
+    """A one-sided lower confidence bound at ``level`` for the mean over folds, with the
+    standard error it uses: the larger of the read-out noise (the folds' delta-method errors)
+    and the spread between the folds' critics (then with a t quantile), so that critics that
+    disagree lower it. A critic read out on rows it never saw gives the DV bound of that
+    critic, below the MI however well or badly it trained (up to the read-out's small
+    finite-sample bias), so only noise can put the bound above the truth. Returns
+    (bound, standard error, what it accounts for)."""
     from scipy.stats import norm, t
 
     k = len(values)
@@ -477,12 +482,13 @@ def fold_interval(values: np.ndarray, stderr: np.ndarray, level: float) -> tuple
     spread = float(np.std(values, ddof=1)) / math.sqrt(k) if k > 1 else 0.0
     mean = float(values.mean())
     if spread > noise:  # the critics disagree more than read-out noise explains
-        half = float(t.ppf(0.5 + level / 2, k - 1)) * spread
+        se, quantile = spread, float(t.ppf(level, k - 1))
     else:
-        half = float(norm.ppf(0.5 + level / 2)) * noise
+        se, quantile = noise, float(norm.ppf(level))
     what = (f"read-out noise of all {k} folds' held-out rows and the spread between the {k} fold "
-            f"critics; not the bias of a lower bound, which can sit below the truth")
-    return mean - half, mean + half, what
+            f"critics; no upper end is given, since a lower bound's bias can put the estimate "
+            f"far below the truth")
+    return mean - quantile * se, se, what
 
 
 CEILING_MARGIN = 2.0  # nats below log(rows per fold) at which the ceiling warning fires

@@ -83,11 +83,13 @@ class MIEstimate:
     history: dict = field(default_factory=dict, repr=False)  # step-wise curves
     critic: torch.nn.Module | None = field(default=None, repr=False)
     config: dict = field(default_factory=dict, repr=False)
-    # an interval for the MI: its level and what it accounts for (NaN when none is computed)
-    ci_low: float = math.nan
-    ci_high: float = math.nan
-    ci_level: float = math.nan
-    ci_accounts_for: str = ""
+    # a one-sided lower confidence bound for the MI, its level, the standard error it is built
+    # from and what that accounts for (NaN when none is computed). No upper end is given: a
+    # lower bound's bias can put the estimate far below the truth, and nothing here measures it
+    lower_bound: float = math.nan
+    lower_level: float = math.nan
+    stderr: float = math.nan
+    lower_accounts_for: str = ""
     # reasons not to trust the number (``MIWarning``: a code and a sentence; empty when all is well)
     warnings: list = field(default_factory=list)
 
@@ -98,9 +100,9 @@ class MIEstimate:
     def __str__(self) -> str:
         """One line for people (print(result)); repr() keeps every field."""
         text = f"I(X;Z) = {self.mi:.4f} nats ({self.bits:.4f} bits), method {self.method}"
-        if math.isfinite(self.ci_low) and math.isfinite(self.ci_high):
-            text += (f", {100 * self.ci_level:.0f}% interval {self.ci_low:.4f} to "
-                     f"{self.ci_high:.4f} ({self.ci_accounts_for})")
+        if math.isfinite(self.lower_bound):
+            text += (f", at least {self.lower_bound:.4f} with {100 * self.lower_level:g}% "
+                     f"confidence ({self.lower_accounts_for})")
         text += f", {self.n_test} rows read out, {self.seconds:.1f} s"
         return text + "".join(f"\nwarning: {w}" for w in self.warnings)
 
@@ -108,9 +110,9 @@ class MIEstimate:
         """The JSON-friendly part: no curves, no network. ``warnings`` is a list of
         ``{"code", "message"}`` objects."""
         keys = ("mi", "method", "n_train", "n_val", "n_test", "steps", "best_step", "seconds", "seed",
-                "ci_low", "ci_high", "ci_level", "ci_accounts_for")
+                "lower_bound", "lower_level", "stderr", "lower_accounts_for")
         out = {"units": "nats", "bits": self.bits, **{k: getattr(self, k) for k in keys}}
-        for key in ("ci_low", "ci_high", "ci_level"):  # JSON has no NaN: null instead
+        for key in ("lower_bound", "lower_level", "stderr"):  # JSON has no NaN: null instead
             if not math.isfinite(out[key]):
                 out[key] = None
         out["warnings"] = [warning_dict(w) for w in self.warnings]

@@ -31,8 +31,8 @@ from . import evidence
 
 SOLVED_RATIO = 1.5  # |log(estimate / true)| < log(SOLVED_RATIO)
 COLUMNS = ["task", "family", "dim_x", "dim_z", "true_mi", "estimator", "method", "seed", "n",
-           "estimate", "log_ratio", "solved", "seconds", "cpu_seconds", "steps", "error", "ci_low",
-           "ci_high", "covered", "estimate_train_rows", "warnings"]
+           "estimate", "log_ratio", "solved", "seconds", "cpu_seconds", "steps", "error",
+           "lower_bound", "lower_held", "estimate_train_rows", "warnings"]
 
 
 @dataclass(frozen=True)
@@ -84,15 +84,13 @@ def run_one(task: Task, estimator: Estimator, seed: int, n: int) -> dict:
     cpu = float(getattr(result, "cpu_seconds_own", None) or cpu)
     error = error or str(getattr(result, "error", "") or "")
     ratio = log_ratio(estimate, task.true_mi)
-    low = float(getattr(result, "ci_low", math.nan))
-    high = float(getattr(result, "ci_high", math.nan))
-    covered = bool(low <= task.true_mi <= high) if math.isfinite(low) and math.isfinite(high) \
-        else math.nan
+    lower = float(getattr(result, "lower_bound", math.nan))
+    held = bool(lower <= task.true_mi) if math.isfinite(lower) else math.nan
     return {"task": task.name, "family": task.family, "dim_x": task.dim_x, "dim_z": task.dim_z,
             "true_mi": task.true_mi, "estimator": estimator.label, "method": estimator.method,
             "seed": seed, "n": n, "estimate": estimate, "log_ratio": ratio,
             "solved": is_solved(ratio), "seconds": seconds, "cpu_seconds": cpu, "steps": steps, "error": error,
-            "ci_low": low, "ci_high": high, "covered": covered,
+            "lower_bound": lower, "lower_held": held,
             "estimate_train_rows": float(getattr(result, "mi_train_rows", math.nan)),
             "warnings": " | ".join(getattr(result, "warnings", []) or [])}
 
@@ -150,9 +148,9 @@ def solved_summary(df: pd.DataFrame) -> pd.DataFrame:
         seconds_per_run=("seconds", "mean"), total_seconds=("seconds", "sum"),
         cpu_seconds_per_run=("cpu_seconds", "mean"))
     out = per.join(runs)
-    if "covered" in df:  # share of runs whose interval holds the truth (NaN: no interval)
-        cov = pd.to_numeric(df["covered"], errors="coerce")
-        out["coverage"] = cov.groupby(df["estimator"], sort=False).mean()
+    if "lower_held" in df:  # share of runs whose lower bound lies at or below the truth
+        held = pd.to_numeric(df["lower_held"], errors="coerce")  # NaN: no bound
+        out["lower_bound_held"] = held.groupby(df["estimator"], sort=False).mean()
     out["solved_per_minute"] = out["solved"] / (out["total_seconds"] / 60.0)
     return out.sort_values(["solved", "total_seconds"], ascending=[False, True])
 
@@ -262,13 +260,48 @@ def wilson_interval(hits: int, runs: int, z: float = 1.959964) -> tuple[float, f
     return centre - half, centre + half
 
 
-def coverage_decision(coverage: float, runs: int, level: float = 0.95, tol: float = 0.05):
-    """Does the share of runs whose interval holds the truth reach the stated level?"""
-    low, high = wilson_interval(round(coverage * runs), runs)
+def lower_bound_decision(held: int, runs: int, level: float = 0.975, tol: float = 0.05):
+    """Does the share of runs whose lower bound lies at or below the truth reach the bound's
+    level (within ``tol``, on a Wilson interval over runs)?"""
+    low, high = wilson_interval(held, runs)
     return evidence.interval_within(
-        coverage, (low, high), level, tol, n=runs,
-        what=f"The share of the default's runs whose {100 * level:g} % interval holds the truth",
-        against="the stated level", how="Wilson interval over runs")
+        held / runs, (low, high), level, tol, n=runs,
+        what=f"The share of the default's runs whose {100 * level:g} % lower bound lies at or "
+             f"below the truth", against="its level", how="Wilson interval over runs")
+
+
+def lower_bound_by_family(by_task: pd.DataFrame, families: dict[str, str],
+                          label: str = "default") -> pd.DataFrame:
+    """Per task family (``families``: task name -> family): the runs, how many lower bounds
+    lay above the truth (misses), and how many of the old two-sided intervals held the
+    truth. ``by_task``: one row per (estimator, task) with runs, covered, below, above."""
+    rows = by_task[by_task.estimator == label].copy() if len(by_task) else by_task
+    if not len(rows):
+        return pd.DataFrame(columns=["runs", "lower bound above the truth",
+                                     "old two-sided interval held the truth"])
+    rows["family"] = [families.get(t, t) for t in rows["task"]]
+    if "covered" not in rows:  # recorded after the two-sided interval was withdrawn
+        rows["covered"] = math.nan
+    out = rows.groupby("family", sort=False).agg(
+        runs=("runs", "sum"), misses=("above", "sum"),
+        held=("covered", lambda v: v.sum(min_count=1)))
+    return out.rename(columns={"misses": "lower bound above the truth",
+                               "held": "old two-sided interval held the truth"})
+
+
+def withdrawn_interval_sentence(by_task: pd.DataFrame, label: str = "default") -> str:
+    """Why the default reports no upper end: how often the recorded two-sided interval held
+    the truth, and on which side it missed."""
+    rows = by_task[by_task.estimator == label] if len(by_task) else by_task
+    if not len(rows) or "covered" not in rows:
+        return "No two-sided interval outcomes are recorded."
+    runs, held = int(rows.runs.sum()), int(rows.covered.sum())
+    below, above = int(rows.below.sum()), int(rows.above.sum())
+    return (f"The two-sided 95 % interval that the default used to report (the same lower end, "
+            f"and an upper end as far above the estimate) held the truth in {held} of {runs} "
+            f"runs; in {below} the whole interval lay below the truth, in {above} above it. "
+            f"Misses below the truth are a lower bound's bias, which nothing computed from the "
+            f"estimate alone measures, so the default now reports the lower end only.")
 
 
 def solved_verdict(solved: dict[str, int], tasks: int, label: str = "default",
@@ -285,20 +318,17 @@ def solved_verdict(solved: dict[str, int], tasks: int, label: str = "default",
 
 
 def interval_misses_sentence(by_task: pd.DataFrame, label: str = "default") -> str:
-    """Where the estimator's intervals missed the truth: tasks on which every run's interval
-    lay below it, and how many intervals lay above. ``by_task`` has one row per (estimator,
-    task) with the columns estimator, task, runs, below, above."""
+    """Where the estimator's old two-sided intervals lay wholly below the truth: the tasks on
+    which every run's did. ``by_task`` has one row per (estimator, task) with the columns
+    estimator, task, runs, below, above."""
     rows = by_task[by_task.estimator == label] if len(by_task) else by_task
-    if not len(rows):
-        return "No interval outcomes are recorded."
+    if not len(rows) or "below" not in rows:
+        return "No two-sided interval outcomes are recorded."
     always_below = list(rows[rows.below == rows.runs]["task"])
-    n_above = int(rows["above"].sum())
-    first = (f"On {len(always_below)} task{'s' if len(always_below) != 1 else ''} every "
-             f"interval lay below the truth: {', '.join(always_below)}. " if always_below
-             else "On no task did every interval lie below the truth. ")
-    if n_above == 0:
-        return first + "None lay above it."
-    return first + f"{n_above} interval{'s' if n_above != 1 else ''} lay above it."
+    if not always_below:
+        return "On no task did every interval lie below the truth."
+    return (f"On {len(always_below)} task{'s' if len(always_below) != 1 else ''} every "
+            f"interval lay below the truth: {', '.join(always_below)}.")
 
 
 PER_COORDINATE_MAPS = ("half-cube", "asinh", "normal-cdf", "wiggly")

@@ -24,40 +24,35 @@ from scipy import stats
 from . import evidence
 
 
-def _se(low: float, high: float, level: float) -> float:
-    return (high - low) / 2 / float(stats.norm.ppf(0.5 + level / 2))
-
-
 def settling(rows: Sequence[int], estimates: Sequence, *, margin: float = 0.05,
              relative: float = 0.05, level: float = 0.95) -> evidence.Decision:
     """Has the estimate settled in the number of rows? The change over the last step (all
-    rows against the previous share), with an interval from the two estimates' own
-    intervals taken as independent (they share rows, so the true interval is narrower: this
-    one errs toward "cannot tell"). Settled: the interval lies inside +-max(``margin``,
+    rows against the previous share), with a normal interval from the two estimates'
+    standard errors taken as independent (they share rows, so the true interval is narrower:
+    this one errs toward "cannot tell"). Settled: the interval lies inside +-max(``margin``,
     ``relative`` x the last estimate); still moving: wholly outside; else cannot tell.
-    ``estimates`` are objects with ``mi``, ``ci_low``, ``ci_high`` (and ``ci_level``)."""
+    ``estimates`` are objects with ``mi`` and ``stderr``."""
     f = evidence.fmt_num
     if len(estimates) < 2:
         return evidence.not_tested("the change of the estimate as the rows grow")
     a, b = estimates[-2], estimates[-1]
     bound = max(margin, relative * abs(float(b.mi)))
     change = float(b.mi) - float(a.mi)
-    ends = [a.ci_low, a.ci_high, b.ci_low, b.ci_high]
     head = (f"From {rows[-2]} to {rows[-1]} rows the estimate moved from {f(a.mi)} to "
             f"{f(b.mi)} nats")
-    if not all(math.isfinite(float(v)) for v in ends):
-        return evidence.Decision(evidence.Kind.UNDECIDED, "no interval",
-                                 f"{head}; without a two-sided interval on both, this run "
+    errors = [float(getattr(e, "stderr", math.nan)) for e in (a, b)]
+    if not all(math.isfinite(v) for v in errors):
+        return evidence.Decision(evidence.Kind.UNDECIDED, "no standard error",
+                                 f"{head}; without a standard error on both, this run "
                                  f"cannot tell whether it has settled.", change, n=2)
-    half = float(stats.norm.ppf(0.5 + level / 2)) * math.hypot(
-        _se(a.ci_low, a.ci_high, level), _se(b.ci_low, b.ci_high, level))
+    half = float(stats.norm.ppf(0.5 + level / 2)) * math.hypot(*errors)
     low, high = change - half, change + half
     d = evidence.interval_within(change, (low, high), 0.0, bound, n=2, level=level)
     verdict = {evidence.Kind.AGREES: "it has settled: the whole interval lies inside",
                evidence.Kind.DISAGREES: "it is still moving: the whole interval lies outside"}.get(
         d.kind, "this run cannot tell whether it has settled: the interval crosses the edge of")
     sentence = (f"{head}, a change of {f(change)} ({100 * level:g}% CI {f(low)} to {f(high)}, "
-                f"from the two estimates' intervals); {verdict} ±{f(bound)} nats.")
+                f"from the two estimates' standard errors); {verdict} ±{f(bound)} nats.")
     return dataclasses.replace(d, sentence=sentence)
 
 
@@ -143,15 +138,16 @@ def api_glue(result, cli_mi: float) -> dict:
     verdict = ("the same number as the command line" if result.mi == cli_mi else
                f"differs from the command line by {abs(result.mi - cli_mi):.2e} nats")
     return {"api_mi": result.mi, "api_verdict": verdict, "api_steps": result.steps,
-            "api_best": result.best_step, "api_ntest": result.n_test, "api_low": result.ci_low,
-            "api_high": result.ci_high, "api_accounts": result.ci_accounts_for,
+            "api_best": result.best_step, "api_ntest": result.n_test,
+            "api_low": result.lower_bound, "api_level": 100 * result.lower_level,
+            "api_accounts": result.lower_accounts_for,
             "api_folds": len(result.history["fold_estimates"])}
 
 
 def training_figure(history: dict, best_step: int, estimate: tuple[float, float, float], truth: float):
     """The validation curve of each fold's critic over the steps, the step kept, the
-    estimate (``estimate``: value, interval low, interval high) and the truth."""
-    mi, low, high = estimate
+    estimate (``estimate``: value, lower bound, its level in %) and the truth."""
+    mi, low, level = estimate
     fig, ax = plt.subplots(figsize=(6.5, 3.6))
     curves = np.atleast_2d(history["val_estimate"])
     for f in range(curves.shape[1]):
@@ -159,7 +155,7 @@ def training_figure(history: dict, best_step: int, estimate: tuple[float, float,
                 label="validation, one critic per fold" if f == 0 else None)
     ax.axvline(best_step, color="grey", ls=":", label="kept critics (median step)")
     ax.axhline(mi, color="black", lw=1, label=f"estimate {mi:.3f}")
-    ax.axhspan(low, high, color="black", alpha=0.1, label="95 % interval")
+    ax.axhline(low, color="black", lw=1, ls="-.", label=f"{level:g} % lower bound {low:.3f}")
     ax.axhline(truth, color="red", ls="--", lw=1, label=f"truth {truth:.3f}")
     ax.set_xlabel("step")
     ax.set_ylabel("estimate (nats)")
@@ -187,8 +183,8 @@ def warnings_fired(cases) -> evidence.Decision:
 
 
 def warnings_table(cases):
-    """Each case's estimate, interval and warnings, one a line (a styled table)."""
-    rows = [{"data": label, "estimate": r.mi, "ci_low": r.ci_low, "ci_high": r.ci_high,
+    """Each case's estimate, lower bound and warnings, one a line (a styled table)."""
+    rows = [{"data": label, "estimate": r.mi, "lower bound": r.lower_bound,
              "warnings": "\n".join(r.warnings) or "(none)"} for label, r, _ in cases]
     return pd.DataFrame(rows).set_index("data").round(3).style.set_properties(
         subset=["warnings"], **{"white-space": "pre-wrap", "text-align": "left"})

@@ -52,8 +52,9 @@ BOOK = ROOT / "book"
 RECORDED = BOOK / "recorded"
 
 
-def code_cells(notebook: Path) -> list[str]:
-    cells = json.loads(notebook.read_text())["cells"]
+def code_cells(notebook_text: str) -> list[str]:
+    """The source of each code cell of a notebook, from its JSON text."""
+    cells = json.loads(notebook_text)["cells"]
     return ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
 
 
@@ -295,9 +296,9 @@ def _old_value(source: str):
                          "dict": dict})
 
 
-def migrate_settings(rec: dict, old_cells: list[str]) -> dict:
+def migrate_settings(rec: dict, old_cells: list[str], rev: str) -> dict:
     """The recording ``rec`` with its settings in today's form, when ``old_cells`` (the code
-    cells of its chapter while sizes lived in notebooks) gave the hash it was recorded with
+    cells of its chapter at commit ``rev``, while sizes lived in notebooks) gave the hash it was recorded with
     and pick, call by call in source order, the values that ``settings.py`` picks now;
     otherwise ``InputError`` saying what differs. A recording already in today's form comes
     back unchanged."""
@@ -323,7 +324,7 @@ def migrate_settings(rec: dict, old_cells: list[str]) -> dict:
     out["settings_migrated"] = {
         "from_hash": rec["settings_hash"], "old_picks": len(old),
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "command": "python -m mine_lib.experiments.record --migrate-settings REV"}
+        "command": f"python -m mine_lib.experiments.record --migrate-settings {rev}"}
     return out
 
 
@@ -342,14 +343,11 @@ def migrate_all(rev: str, recorded: Path = RECORDED) -> list[str]:
     done, lines = [], []
     for path in sorted(recorded.glob("*/*.json")):
         rec = json.loads(path.read_text())
-        cells = [("".join(c["source"])) for c in json.loads(
-            git_show(f"book/{rec['chapter']}.ipynb"))["cells"] if c["cell_type"] == "code"]
-        new = migrate_settings(rec, cells)
+        new = migrate_settings(rec, code_cells(git_show(f"book/{rec['chapter']}.ipynb")), rev)
         if new is rec:
             lines.append(f"{path.parent.name}/{path.name}: already current")
             continue
         new["settings_migrated"]["from_commit"] = commit
-        new["settings_migrated"]["command"] = new["settings_migrated"]["command"].replace("REV", rev)
         done.append((path, new))
         lines.append(f"{path.parent.name}/{path.name}: {new['settings_migrated']['old_picks']} "
                      f"settings equal; hash {rec['settings_hash']} -> {new['settings_hash']}")

@@ -85,6 +85,9 @@ def parser() -> argparse.ArgumentParser:
                      help="random seed, 0 to 2**32 - 1")
     est.add_argument("--batch-size", type=count(1, "batch size"), default=None)
     est.add_argument("--max-steps", type=count(1, "max steps"), default=None)
+    est.add_argument("--growth-check", action="store_true",
+                     help="the default method only: estimate on half the rows too, and warn "
+                          "[likely-higher] when all rows read clearly higher (about 1.5x the time)")
     est.add_argument("--json", action="store_true", help="print one JSON object")
     est.add_argument("--progress", action="store_true", help="show a progress bar on stderr")
     est.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
@@ -113,6 +116,10 @@ def run_estimate(args) -> dict:
         options["progress"] = args.progress
     elif args.batch_size is not None or args.max_steps is not None:
         raise InputError(f"--batch-size and --max-steps apply to neural methods, not {args.method}")
+    if args.growth_check:
+        if args.method != "crossfit":
+            raise InputError(f"--growth-check applies to the default method (crossfit), not {args.method}")
+        options["growth_check"] = True
     result = estimate_mi(x.array, z.array, method=args.method, seed=args.seed, **options)
     if not math.isfinite(result.mi):
         raise MineError(f"the {args.method} estimate came out as {result.mi}; "

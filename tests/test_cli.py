@@ -82,6 +82,7 @@ def test_ksg_method_from_the_command_line(files):
     (("x.npy", "z.npy", "--seed", "1.5"), "seed must be an integer"),
     (("x.npy", "z.npy", "--seed", str(2**70)), "seed must be at most 4294967295"),
     (("x.npy", "z.npy", "--method", "ksg", "--max-steps", "5"), "apply to neural methods"),
+    (("x.npy", "z.npy", "--method", "ksg", "--growth-check"), "applies to the default method"),
     (("z.npz:nokey", "z.npy"), "no array named 'nokey'"),
     (("x.npy",), "give two files"),
 ])

@@ -178,3 +178,103 @@ def test_every_validation_read_out_non_finite_is_a_divergence_error(monkeypatch)
     x, z = correlated_gaussian(300, 1, 0.5, seed=0)
     with pytest.raises(DivergenceError, match="validation estimate became non-finite"):
         estimate_mi(x, z, seed=0, max_steps=30, eval_every=10)
+
+
+# ---------------------------------------------------------------- large inputs (issue 22, item 5)
+
+def test_capped_rows_draws_nothing_below_the_cap_and_a_random_subset_above():
+    import torch
+
+    from mine_lib.estimators.crossfit import capped_rows
+
+    rows = torch.arange(30).reshape(3, 10)
+    rng = np.random.default_rng(0)
+    assert capped_rows(rows, 10, rng) is rows
+    assert rng.random() == np.random.default_rng(0).random()  # no draw was made
+    kept = capped_rows(rows, 4, np.random.default_rng(1))
+    assert kept.shape == (3, 4)
+    cols = kept[0].numpy()
+    assert len(set(cols)) == 4 and list(cols) == sorted(cols)
+    assert (kept[1] == kept[0] + 10).all()  # the same columns in every fold
+
+
+def test_read_shuffles_fall_with_the_rows_but_never_below_five():
+    from mine_lib.estimators.crossfit import READ_PAIRS, read_shuffles
+
+    assert read_shuffles(1_000, 20) == 20  # n = 5000: unchanged
+    assert read_shuffles(10_000, 20) == 20  # n = 50,000: unchanged
+    assert read_shuffles(100_000, 20) == READ_PAIRS // 100_000 == 5
+    assert read_shuffles(1_000_000, 20) == 5
+    assert read_shuffles(1_000, 3) == 3  # never more than asked
+
+
+def test_scores_in_chunks_equal_the_scores_at_once(monkeypatch):
+    import torch
+
+    from mine_lib.estimators import crossfit
+
+    x, z = correlated_gaussian(400, 2, 0.5, seed=0)
+    xt, zt = (torch.as_tensor(a, dtype=torch.float32) for a in (x, z))
+    torch.manual_seed(0)
+    critics = crossfit.CriticStack(3, 4, (16, 16))
+    rows = torch.arange(300).reshape(3, 100)
+    perms = crossfit.permutation_perms(100, 7, np.random.default_rng(0))
+    whole = crossfit.dv_parts(critics, xt, zt, rows, perms)
+    monkeypatch.setattr(crossfit, "CHUNK_ROWS", 64)  # 700 marginal pairs: 11 chunks
+    chunked = crossfit.dv_parts(critics, xt, zt, rows, perms)
+    for a, b in zip(whole, chunked):
+        assert a.shape == b.shape and torch.allclose(a, b, atol=1e-6)
+
+
+def test_caps_that_bind_keep_the_estimate_and_report_the_rows_used(monkeypatch):
+    from mine_lib.estimators import crossfit
+
+    x, z = correlated_gaussian(3000, 1, 0.5, seed=0)
+    free = estimate_mi(x, z, seed=0, max_steps=600)
+    for name, value in (("VAL_ROWS", 200), ("NULL_ROWS", 150), ("READ_PAIRS", 1_000), ("CHUNK_ROWS", 500)):
+        monkeypatch.setattr(crossfit, name, value)
+    capped = estimate_mi(x, z, seed=0, max_steps=600)
+    assert free.n_val == 600 and capped.n_val == 200
+    assert capped.n_test == free.n_test == 3000  # the read-out still uses every row
+    assert abs(capped.mi - free.mi) < 0.03 and abs(capped.mi - gaussian_mi(1, 0.5)) < 0.05
+    assert len(capped.history["null"]) == len(free.history["null"]) == 20
+
+
+# ---------------------------------------------------------------- "likely higher" (issue 22, item 4)
+
+def test_critics_disagree_beyond_their_noise_is_a_likely_higher_warning():
+    from mine_lib.estimators.crossfit import critics_disagree
+
+    se = np.full(5, 0.02)
+    assert critics_disagree(np.array([0.30, 0.31, 0.29, 0.30, 0.32]), se) is None  # chi2 = 5
+    w = critics_disagree(np.array([0.30, 0.31, 0.29, 0.30, 0.10]), se)  # one critic far behind
+    assert w.code == "likely-higher" and "truth is likely higher" in w
+    assert critics_disagree(np.array([0.30, 0.31, 0.29, 0.30, 0.10]), se * 10) is None  # noise explains it
+
+
+def test_rising_with_rows_fires_only_beyond_the_noise_of_both_estimates():
+    from mine_lib.estimators.crossfit import GROWTH_Z, rising_with_rows
+
+    assert rising_with_rows(1000, 0.10, 0.03, 2000, 0.15, 0.02) is None  # 1.4 standard errors
+    w = rising_with_rows(1000, 0.05, 0.02, 2000, 0.20, 0.02)  # 5.3 standard errors
+    assert w.code == "likely-higher" and "1000 rows" in w and "2000" in w
+    assert rising_with_rows(1000, 0.30, 0.02, 2000, 0.10, 0.02) is None  # falling is not rising
+    noise = float(np.hypot(0.02, 0.02))
+    assert rising_with_rows(1000, 0.0, 0.02, 2000, GROWTH_Z * noise * 0.99, 0.02) is None
+    assert rising_with_rows(1000, 0.0, 0.02, 2000, GROWTH_Z * noise * 1.01, 0.02) is not None
+
+
+def likely_higher(result):
+    return any(w.code == "likely-higher" for w in result.warnings)
+
+
+def test_growth_check_warns_on_a_heavy_tailed_task_that_reads_low_and_not_on_a_gaussian():
+    task = student_t_task(5, 5, 3.0)  # true MI 0.299: the default reads about half at n = 8000
+    x, z = task.sample(8000, 1000)
+    low = estimate_mi(x, z, seed=0, growth_check=True)
+    assert low.mi < 0.7 * task.true_mi and likely_higher(low)
+    assert low.history["growth"]["rows"] == 4000 and low.history["growth"]["mi"] < low.mi
+    x, z = correlated_gaussian(2000, 1, 0.5, seed=1)
+    fine = estimate_mi(x, z, seed=0, growth_check=True)
+    assert abs(fine.mi - gaussian_mi(1, 0.5)) < 0.04 and not likely_higher(fine)
+    assert fine.history["growth"]["rows"] == 1000

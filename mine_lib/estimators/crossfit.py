@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 import torch
@@ -49,6 +49,7 @@ class CrossFitConfig:
     readout_shuffles: int = 20  # marginal pairs per row in the read-out
     null_shuffles: int = 20  # permuted read-outs for the zero test
     lower_level: float = 0.975  # the one-sided confidence level of the lower bound
+    growth_check: bool = False  # also estimate on half the rows; warn if all rows read higher
     seed: int = 0
     device: str = "auto"
     progress: bool = False
@@ -170,6 +171,31 @@ def dv_stderr(joint: torch.Tensor, marg: torch.Tensor) -> np.ndarray:
 def permutation_perms(m: int, count: int, rng: np.random.Generator) -> torch.Tensor:
     return torch.as_tensor(np.stack([rng.permutation(m) for _ in range(count)]))
 
+
+# Caps that keep large inputs fast (issue 22: 500,000 rows in under a minute). None binds
+# below 50,000 rows (5 folds), so smaller inputs give the same numbers as without them.
+VAL_ROWS = 10_000  # rows per validation fold that model selection reads at most
+NULL_ROWS = 10_000  # rows per fold that each shuffled (null) read-out reads at most
+READ_PAIRS = 500_000  # marginal pairs per critic in the read-out: fewer shuffles of more rows
+CHUNK_ROWS = 32_768  # pairs per critic scored at once (bounds memory; larger inputs go in chunks)
+
+
+def capped_rows(rows: torch.Tensor, cap: int, rng: np.random.Generator) -> torch.Tensor:
+    """At most ``cap`` columns of the (k, m) row indices ``rows``, drawn at random (the same
+    columns for every fold); ``rows`` itself, and no draw, when m <= cap."""
+    m = rows.shape[1]
+    if m <= cap:
+        return rows
+    keep = np.sort(rng.choice(m, cap, replace=False))
+    return rows[:, torch.as_tensor(keep)]
+
+
+def read_shuffles(m: int, wanted: int) -> int:
+    """Marginal shuffles in a read-out on m rows per fold: ``wanted``, fewer when m * wanted
+    exceeds ``READ_PAIRS`` (never under 5). More shuffles of the same m rows add little: the
+    marginal term's noise is set by the m rows (``dv_stderr``)."""
+    return min(wanted, max(5, READ_PAIRS // m))
+
 # ---------------------------------------------------------------- the estimate, step by step
 
 def crossfit_estimate(x, z, config: CrossFitConfig | None = None) -> MIEstimate:
@@ -184,6 +210,7 @@ def crossfit_estimate(x, z, config: CrossFitConfig | None = None) -> MIEstimate:
     cfg = config or CrossFitConfig()
     cfg.check()
     x, z = check_pair(x, z, max(MIN_ROWS, 10 * cfg.folds))
+    raw = (x, z)
     start = time.perf_counter()
     device = pick_device(cfg.device)
     rng = np.random.default_rng(cfg.seed)
@@ -193,13 +220,15 @@ def crossfit_estimate(x, z, config: CrossFitConfig | None = None) -> MIEstimate:
     xt = torch.as_tensor(x, dtype=torch.float32, device=device)
     zt = torch.as_tensor(z, dtype=torch.float32, device=device)
     plan = plan_folds(x.shape[0], cfg, rng)
+    caps = np.random.default_rng([cfg.seed, 1])  # draws only where a cap binds (large inputs)
+    plan.val = capped_rows(plan.val, VAL_ROWS, caps)
     val_perms = permutation_perms(plan.val.shape[1], 5, rng)
     critics = make_critics(x, z, plan, cfg, device)
     training = train_critics(critics, xt, zt, plan, val_perms, cfg, gen, start)
     chosen = choose_per_fold(training, plan.folds)
     out = read_out(critics, xt, zt, plan, chosen, training.alive[chosen], cfg, rng)
     lower, se, accounts = fold_lower_bound(out.per_fold[out.ok], out.stderr[out.ok], cfg.lower_level)
-    null = null_read_outs(critics, xt, zt, plan, chosen, out.ok, cfg, rng)
+    null = null_read_outs(critics, xt, zt, plan, chosen, out.ok, cfg, rng, caps)
     result = MIEstimate(
         mi=float(out.per_fold[out.ok].mean()), method="crossfit", n_train=int(plan.train.shape[1]),
         n_val=int(plan.val.shape[1]), n_test=int(plan.read.numel()), steps=training.steps,
@@ -209,7 +238,45 @@ def crossfit_estimate(x, z, config: CrossFitConfig | None = None) -> MIEstimate:
         config=asdict(cfg), lower_bound=lower, lower_level=cfg.lower_level, stderr=se,
         lower_accounts_for=accounts)
     result.warnings = crossfit_warnings(result, out.ok, cfg)
+    if cfg.growth_check:
+        add_growth_check(result, *raw, cfg)
     return result
+
+
+def add_growth_check(result: MIEstimate, x: np.ndarray, z: np.ndarray, cfg: CrossFitConfig) -> None:
+    """Estimate again on a random half of the rows (same settings) and keep it in
+    ``history["growth"]``; warn "likely-higher" when all rows read higher than the half by
+    more than the two estimates' noise explains."""
+    n = x.shape[0]
+    half = np.sort(np.random.default_rng([cfg.seed, 2]).choice(n, n // 2, replace=False))
+    if len(half) < max(MIN_ROWS, 10 * cfg.folds):
+        result.history["growth"] = None
+        return
+    part = crossfit_estimate(x[half], z[half], replace(cfg, growth_check=False, progress=False))
+    result.history["growth"] = {"rows": len(half), "mi": part.mi, "stderr": part.stderr}
+    warning = rising_with_rows(len(half), part.mi, part.stderr, n, result.mi, result.stderr)
+    if warning is not None:
+        result.warnings.append(warning)
+    result.seconds += part.seconds
+
+
+GROWTH_Z = 2.33  # one-sided 99 %: how many standard errors of rise count as "still rising"
+
+
+def rising_with_rows(rows_part: int, mi_part: float, se_part: float, rows: int, mi: float,
+                     se: float) -> MIWarning | None:
+    """A "likely-higher" warning when the estimate on ``rows`` rows exceeds that on
+    ``rows_part`` of them by more than ``GROWTH_Z`` standard errors of the difference (the two
+    errors taken as independent; the estimates share rows, so this errs toward silence). A
+    lower-bound estimate that still rises with the rows has not reached the truth."""
+    diff, noise = mi - mi_part, math.hypot(se, se_part)
+    if not (math.isfinite(diff) and noise > 0) or diff <= GROWTH_Z * noise:
+        return None
+    return MIWarning(
+        "likely-higher",
+        f"the estimate still rises with the rows: {mi_part:.3f} nats on {rows_part} rows, "
+        f"{mi:.3f} on all {rows} ({diff / noise:.1f} standard errors higher); an estimate "
+        f"that has not settled in the sample size reads low, so the truth is likely higher")
 
 
 def prepared(x: np.ndarray, z: np.ndarray, cfg: CrossFitConfig) -> tuple[np.ndarray, np.ndarray]:
@@ -223,7 +290,7 @@ def prepared(x: np.ndarray, z: np.ndarray, cfg: CrossFitConfig) -> tuple[np.ndar
 class FoldPlan:
     """Which rows each critic trains, selects and reads out on. ``read``, ``val`` and
     ``train`` hold (k, m) row indices, one row per fold: critic f reads out on fold f, selects
-    its best state on fold f + 1 and trains on the others. There are c critics, critic j
+    its best state on fold f + 1 (at most ``VAL_ROWS`` of its rows) and trains on the others. There are c critics, critic j
     belonging to fold ``fold_of[j]`` = j % k (c = 2k with the Gaussian offset, else k)."""
 
     read: torch.Tensor
@@ -414,7 +481,8 @@ class ReadOut:
 def read_out(critics: CriticStack, xt: torch.Tensor, zt: torch.Tensor, plan: FoldPlan,
              chosen: torch.Tensor, alive: torch.Tensor, cfg: CrossFitConfig,
              rng: np.random.Generator) -> ReadOut:
-    read_perms = permutation_perms(plan.read.shape[1], cfg.readout_shuffles, rng)
+    m = plan.read.shape[1]
+    read_perms = permutation_perms(m, read_shuffles(m, cfg.readout_shuffles), rng)
     joint, marg = dv_parts(critics, xt, zt, plan.read[plan.fold_of], read_perms)
     every_read = dv_of(joint, marg).numpy()  # all c critics (diagnostics only)
     joint, marg = joint[chosen], marg[chosen]
@@ -428,15 +496,17 @@ def read_out(critics: CriticStack, xt: torch.Tensor, zt: torch.Tensor, plan: Fol
 
 def null_read_outs(critics: CriticStack, xt: torch.Tensor, zt: torch.Tensor, plan: FoldPlan,
                    chosen: torch.Tensor, ok: np.ndarray, cfg: CrossFitConfig,
-                   rng: np.random.Generator) -> np.ndarray:
+                   rng: np.random.Generator, caps: np.random.Generator) -> np.ndarray:
     """The zero test's null: the trained critics read out on pairs whose link is broken (z
-    shuffled within each fold), ``null_shuffles`` times; the mean over the folds that count."""
+    shuffled within each fold), ``null_shuffles`` times; the mean over the folds that count.
+    Each fold reads at most ``NULL_ROWS`` of its rows (the same ones every time)."""
     null = []
-    m, k = plan.read.shape[1], plan.folds
+    read = capped_rows(plan.read, NULL_ROWS, caps) if cfg.null_shuffles else plan.read
+    m, k = read.shape[1], plan.folds
     for _ in range(cfg.null_shuffles):
         broken = torch.as_tensor(np.stack([rng.permutation(m) for _ in range(k)]))
-        zr = torch.gather(plan.read, 1, broken)
-        j, g = dv_parts_pairs(critics, xt, zt, plan.read[plan.fold_of], zr[plan.fold_of],
+        zr = torch.gather(read, 1, broken)
+        j, g = dv_parts_pairs(critics, xt, zt, read[plan.fold_of], zr[plan.fold_of],
                               permutation_perms(m, 5, rng))
         null.append(float(dv_of(j[chosen], g[chosen]).numpy()[ok].mean()))
     return np.array(null)
@@ -461,10 +531,22 @@ def dv_parts_pairs(critics, x, z, x_rows, z_rows, perms):
     """Like ``dv_parts``, with x from ``x_rows`` paired with z from ``z_rows``; scores clipped
     by ``read_cap``."""
     xr, zr = x[x_rows], z[z_rows]
-    cap = read_cap(x_rows.shape[1])
-    joint = critics(torch.cat([xr, zr], -1)).clamp(-cap, cap)
-    marg = critics(torch.cat([xr.repeat(1, perms.shape[0], 1), zr[:, perms.reshape(-1)]], -1))
+    m = x_rows.shape[1]
+    cap = read_cap(m)
+    joint = scores_of_pairs(critics, xr, zr, torch.arange(m), torch.arange(m)).clamp(-cap, cap)
+    marg = scores_of_pairs(critics, xr, zr, torch.arange(m).repeat(perms.shape[0]), perms.reshape(-1))
     return joint, marg.clamp(-cap, cap)
+
+
+def scores_of_pairs(critics, xr: torch.Tensor, zr: torch.Tensor, x_pos: torch.Tensor,
+                    z_pos: torch.Tensor) -> torch.Tensor:
+    """Critic f's scores (c, p) of the pairs (xr[f, x_pos[i]], zr[f, z_pos[i]]), at most
+    ``CHUNK_ROWS`` pairs per critic at a time."""
+    out = []
+    for start in range(0, len(x_pos), CHUNK_ROWS):
+        part = slice(start, start + CHUNK_ROWS)
+        out.append(critics(torch.cat([xr[:, x_pos[part]], zr[:, z_pos[part]]], -1)))
+    return out[0] if len(out) == 1 else torch.cat(out, 1)
 
 
 def fold_lower_bound(values: np.ndarray, stderr: np.ndarray, level: float) -> tuple[float, float, str]:
@@ -489,6 +571,30 @@ def fold_lower_bound(values: np.ndarray, stderr: np.ndarray, level: float) -> tu
             f"critics; no upper end is given, since a lower bound's bias can put the estimate "
             f"far below the truth")
     return mean - quantile * se, se, what
+
+
+DISAGREE_LEVEL = 0.99  # the chi-square test of the folds' spread against their read-out noise
+
+
+def critics_disagree(values: np.ndarray, stderr: np.ndarray) -> MIWarning | None:
+    """A "likely-higher" warning when the fold read-outs spread more than their delta-method
+    errors explain (chi-square test at ``DISAGREE_LEVEL``). Each read-out is a lower bound of
+    the truth for its critic; critics that really differ mean some trained worse than others,
+    so the mean of all lies below the best of them, and below the truth."""
+    from scipy.stats import chi2
+
+    k = len(values)
+    if k < 3 or not np.all(stderr > 0):
+        return None
+    statistic = float(np.sum(((values - values.mean()) / stderr) ** 2))
+    if statistic <= chi2.ppf(DISAGREE_LEVEL, k - 1):
+        return None
+    return MIWarning(
+        "likely-higher",
+        f"the {k} fold critics disagree beyond their read-out noise "
+        f"({', '.join(f'{v:.3f}' for v in values)}; chi-square {statistic:.1f} on {k - 1} degrees "
+        f"of freedom): some trained worse than others, and each reads out below the truth, so "
+        f"the truth is likely higher than their mean")
 
 
 CEILING_MARGIN = 2.0  # nats below log(rows per fold) at which the ceiling warning fires
@@ -527,6 +633,9 @@ def crossfit_warnings(result: MIEstimate, ok: np.ndarray, cfg: CrossFitConfig) -
             "folds-diverged",
             f"{int((~ok).sum())} of {cfg.folds} fold critics diverged and were left out"))
     values = h["fold_estimates"][ok]
+    disagree = critics_disagree(values, h["fold_stderr"][ok])
+    if disagree is not None:
+        warn.append(disagree)
     if len(values) > 2:
         med = float(np.median(values))
         mad = float(np.median(np.abs(values - med))) + 0.02 + 0.05 * abs(med)

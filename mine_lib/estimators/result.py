@@ -30,6 +30,9 @@ WARNING_CODES: dict[str, str] = {
                     "read-out was still rising",
     "folds-diverged": "some fold critics diverged and were left out",
     "fold-outlier": "a fold's estimate strays far from the others'",
+    "likely-higher": "the truth is likely higher than the estimate: the fold critics disagree "
+                     "beyond their read-out noise, or (with growth_check) the estimate still "
+                     "rises with the rows",
 }
 
 

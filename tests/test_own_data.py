@@ -107,3 +107,19 @@ def test_warnings_fired_and_their_table():
     table = own_data.warnings_table([("the example", fit(warnings=["a", "b"]), None)]).data
     assert table.index.tolist() == ["the example"] and table.loc["the example", "warnings"] == "a\nb"
     assert own_data.warnings_table(cases[:1]).data.loc["the example", "warnings"] == "(none)"
+
+
+def test_growth_case_sentence_names_the_reason_the_warning_fired():
+    from types import SimpleNamespace
+
+    from mine_lib.estimators.result import MIWarning
+
+    def fit(*messages):
+        return SimpleNamespace(history={"growth": {"rows": 4000, "mi": 0.03}},
+                               warnings=[MIWarning("likely-higher", m) for m in messages])
+
+    rising = own_data.growth_case_glue(fit("the estimate still rises with the rows: ..."))
+    assert rising["tail_half"] == 0.03 and rising["tail_half_rows"] == 4000
+    assert "beyond the noise" in rising["tail_sentence"]
+    assert "fold critics disagree" in own_data.growth_case_glue(fit("the 5 fold critics disagree"))["tail_sentence"]
+    assert "does not warn" in own_data.growth_case_glue(fit())["tail_sentence"]

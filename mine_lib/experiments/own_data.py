@@ -182,6 +182,22 @@ def warnings_fired(cases) -> evidence.Decision:
                                      cases="cases")
 
 
+def growth_case_glue(result) -> dict:
+    """The half-rows estimate of a ``growth_check`` run and whether it warned "likely-higher"."""
+    growth = result.history.get("growth") or {}
+    higher = [w for w in result.warnings if w.code == "likely-higher"]
+    if any("rises with the rows" in w for w in higher):
+        sentence = ("The rise is beyond the noise of the two estimates, so the default warns "
+                    "that the truth is likely higher.")
+    elif higher:
+        sentence = ("The rise is within the noise of the two estimates; the default warns that "
+                    "the truth is likely higher because its fold critics disagree.")
+    else:
+        sentence = "The rise is within the noise of the two estimates, so the default does not warn."
+    return {"tail_half": growth.get("mi", math.nan), "tail_half_rows": growth.get("rows", 0),
+            "tail_sentence": sentence}
+
+
 def warnings_table(cases):
     """Each case's estimate, lower bound and warnings, one a line (a styled table)."""
     rows = [{"data": label, "estimate": r.mi, "lower bound": r.lower_bound,

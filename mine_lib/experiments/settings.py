@@ -256,6 +256,7 @@ def your_own_data(pick):
     n_high = pick(smoke=600, standard=2_000, paper=2_000)
     high_steps = pick(smoke=40, standard=600, paper=1_000)
     short_steps = pick(smoke=20, standard=200, paper=200)
+    n_tail = pick(smoke=2_000, standard=8_000, paper=8_000)  # the heavy-tailed case of "likely higher"
     return locals()
 
 

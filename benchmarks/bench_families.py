@@ -17,6 +17,7 @@ came back with a warning, and seconds per estimate (wall and CPU, single-threade
                         n = 1000, one seed, the first task of each family (1 to 2.5 min here)
     ... --bmi ~/.cache/mine_lib/bmi   also BMI's 40 tasks (export them first: bmi_export.py)
     ... --n 5000 --seeds 3 --family gaussian-mixture   one family (repeatable)
+    ... --torch-mist             also torch-mist's SMILE (its own environment, /work/tm-venv)
     ... --out runs.csv --time-limit 120   append runs to a CSV and start none after 120 s;
                         the same command again resumes, and with every run on file it
                         only prints the tables
@@ -95,7 +96,14 @@ import pandas as pd
 import torch
 from bmi_tasks import bmi_tasks  # this folder: the benchmarks run as scripts
 
-from mine_lib.experiments.benchmark import COLUMNS, Estimator, is_solved, log_ratio, run_one
+from mine_lib.experiments.benchmark import (
+    COLUMNS,
+    Estimator,
+    TorchMist,
+    is_solved,
+    log_ratio,
+    run_one,
+)
 from mine_lib.families import FAMILIES, tasks_of
 
 ESTIMATORS = (Estimator("default", "crossfit"), Estimator("KSG k=3", "ksg", {"k": 3}))
@@ -173,12 +181,21 @@ def main() -> None:
                     help="a folder written by bmi_export.py: add BMI's 40 tasks, by family")
     ap.add_argument("--out", type=Path, default=None,
                     help="CSV of runs, appended; runs already in it are not run again")
+    ap.add_argument("--torch-mist", action="store_true",
+                    help="also torch-mist's SMILE (its own environment, /work/tm-venv; held-out "
+                         "read-out, its read-out on the training rows kept in the CSV)")
     ap.add_argument("--time-limit", type=float, default=None,
                     help="seconds after which no new run starts (resume later with --out)")
     args = ap.parse_args()
     if args.quick:
         args.n, args.seeds = 1000, 1
     torch.set_num_threads(1)
+    estimators = list(ESTIMATORS)
+    if args.torch_mist:
+        peer = TorchMist("torch-mist SMILE")
+        if not peer.available():
+            ap.error(f"torch-mist is not installed at {peer.python}")
+        estimators.append(peer)
     extra = {}
     if args.bmi:
         for task in bmi_tasks(args.bmi):
@@ -189,7 +206,7 @@ def main() -> None:
         ap.error(f"unknown family {', '.join(unknown)}; known: {', '.join(known)}")
     families = args.family or known
     print(f"families {', '.join(families)}; n = {args.n}; seeds {args.seeds}; "
-          f"estimators: {', '.join(e.label for e in ESTIMATORS)}; torch threads "
+          f"estimators: {', '.join(e.label for e in estimators)}; torch threads "
           f"{torch.get_num_threads()}", flush=True)
     done = load(args.out)
     done = done[done["n"].astype(int) == args.n] if len(done) else done
@@ -200,7 +217,7 @@ def main() -> None:
         chosen = extra[family] if family in extra else tasks_of(family)  # builds the truths
         chosen = chosen[:1] if args.quick else chosen
         tasks.update({t.name: t for t in chosen})
-    todo = [(task, estimator, seed) for task in tasks.values() for estimator in ESTIMATORS
+    todo = [(task, estimator, seed) for task in tasks.values() for estimator in estimators
             for seed in range(args.seeds) if (task.name, estimator.label, seed) not in have]
     for i, (task, estimator, seed) in enumerate(todo):
         if args.time_limit and time.perf_counter() - start > args.time_limit:

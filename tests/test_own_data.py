@@ -123,3 +123,9 @@ def test_growth_case_sentence_names_the_reason_the_warning_fired():
     assert "beyond the noise" in rising["tail_sentence"]
     assert "fold critics disagree" in own_data.growth_case_glue(fit("the 5 fold critics disagree"))["tail_sentence"]
     assert "does not warn" in own_data.growth_case_glue(fit())["tail_sentence"]
+
+
+def test_warnings_table_shows_three_decimals_not_six():
+    html = own_data.warnings_table([("the example", fit(), None)]).to_html()
+    row = fit()
+    assert f"{row.mi:.3f}" in html and f"{row.mi:.6f}" not in html

@@ -202,7 +202,7 @@ def warnings_table(cases):
     """Each case's estimate, lower bound and warnings, one a line (a styled table)."""
     rows = [{"data": label, "estimate": r.mi, "lower bound": r.lower_bound,
              "warnings": "\n".join(r.warnings) or "(none)"} for label, r, _ in cases]
-    return pd.DataFrame(rows).set_index("data").round(3).style.set_properties(
+    return pd.DataFrame(rows).set_index("data").style.format(precision=3).set_properties(
         subset=["warnings"], **{"white-space": "pre-wrap", "text-align": "left"})
 
 
